@@ -1,0 +1,5 @@
+"""`python -m envkit` runs the CLI."""
+
+from envkit.cli import main
+
+main()

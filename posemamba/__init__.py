@@ -1,0 +1,1 @@
+"""posemamba: a faithful, fast PoseMamba (AAAI 2025) that loads the released checkpoints."""
