@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Tools for the kernels/ compile test (pytest marker cuda_build), cached under $ENVKIT_CACHE_DIR:
+#   cuda-venv-torch2.13.0-cu130/  a venv with PyPI's CUDA 13.0 build of torch (4.7 GB, ~70 s cold)
+#   cuobjdump-13.2.51/            nvidia-cuda-cuobjdump (the local CUDA 13.0 has none; PyPI has >= 13.2.51)
+#   cccl-cu12-12.8.90/            CUDA 12.8's CCCL 2.7 headers, for the API check of the .cu sources
+# Source of every pin and trap: shared/research/kernels-feasibility.md (sections 1, 2 and 3).
+# Idempotent: each piece is skipped when its "complete" marker exists. Skipped entirely when there is no
+# nvcc (the compile test then skips with that reason) or when ENVKIT_SKIP_CUDA_BUILD=1.
+set -euo pipefail
+CACHE="${ENVKIT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/envkit}"
+say() { echo "40-cuda-build: $*"; }
+
+if [ "${ENVKIT_SKIP_CUDA_BUILD:-0}" = "1" ]; then
+  say "ENVKIT_SKIP_CUDA_BUILD=1: not installing the CUDA build tools"
+  exit 0
+fi
+CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
+if [ ! -x "$CUDA_HOME/bin/nvcc" ]; then
+  say "no nvcc at $CUDA_HOME/bin/nvcc: the cuda_build tests will skip"
+  exit 0
+fi
+mkdir -p "$CACHE"
+PY="${PYTHON:-python3}"
+
+# PyPI only, without this machine's local find-links: with them pip picks the local 2.13.0+cpu file,
+# because a local version sorts above the plain one (kernels-feasibility.md section 1, "Gotcha").
+pypi() { PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= "$@"; }
+
+venv="$CACHE/cuda-venv-torch2.13.0-cu130"
+if [ ! -e "$venv/.complete" ]; then
+  say "creating $venv (torch 2.13.0 cu130 from PyPI, about 4.7 GB)"
+  rm -rf "$venv"
+  "$PY" -m venv "$venv"
+  pypi "$venv/bin/python" -m pip install -q torch==2.13.0 numpy==1.26.4 ninja "setuptools>=77.0.3,<82" wheel
+  "$venv/bin/python" -c "import torch, sys; sys.exit(0 if (torch.version.cuda or '').startswith('13.') else 1)" \
+    || { say "torch in $venv is not a CUDA 13 build"; exit 1; }
+  touch "$venv/.complete"
+fi
+
+tool="$CACHE/cuobjdump-13.2.51"
+if [ ! -e "$tool/.complete" ]; then
+  say "installing nvidia-cuda-cuobjdump==13.2.51 into $tool"
+  rm -rf "$tool"
+  pypi "$PY" -m pip install -q --target "$tool" nvidia-cuda-cuobjdump==13.2.51
+  touch "$tool/.complete"
+fi
+
+cccl="$CACHE/cccl-cu12-12.8.90"
+if [ ! -e "$cccl/.complete" ]; then
+  say "installing nvidia-cuda-cccl-cu12==12.8.90 (CUDA 12.8's CCCL 2.7 headers) into $cccl"
+  rm -rf "$cccl"
+  pypi "$PY" -m pip install -q --target "$cccl" nvidia-cuda-cccl-cu12==12.8.90
+  touch "$cccl/.complete"
+fi
+say "ready: $venv, $tool, $cccl"
