@@ -77,13 +77,8 @@ def check_toolchain() -> None:
         )
 
 
-class BuildExtension(cpp_extension.BuildExtension):
-    """torch's BuildExtension, after our toolchain checks (so `egg_info` etc. need no toolkit)."""
-
-    def build_extensions(self) -> None:
-        check_toolchain()
-        super().build_extensions()
-
+# Before CUDAExtension(): with a CPU torch it would fail on its own with a bare "CUDA_HOME not set".
+check_toolchain()
 
 setup(
     ext_modules=[
@@ -99,5 +94,5 @@ setup(
             extra_compile_args={"cxx": ["-O3"], "nvcc": ["-O3", "-lineinfo"]},
         )
     ],
-    cmdclass={"build_ext": BuildExtension},
+    cmdclass={"build_ext": cpp_extension.BuildExtension},
 )

@@ -9,7 +9,6 @@ float32) and returns the output in u's dtype. `kernel_status()` is what the doct
 
 from __future__ import annotations
 
-import functools
 import importlib
 import os
 import re
@@ -34,9 +33,7 @@ class CudaScanUnavailable(RuntimeError):
     """The cuda backend cannot run here; the message says why and how to fix it."""
 
 
-@functools.cache
-def load_extension() -> tuple[ModuleType | None, str]:
-    """The imported posemamba_selective_scan, or None and the reason it cannot be imported."""
+def _import_extension() -> tuple[ModuleType | None, str]:
     try:
         module = importlib.import_module(EXTENSION)
     except ImportError as error:  # not installed, or a library built for another torch (undefined symbol)
@@ -44,6 +41,16 @@ def load_extension() -> tuple[ModuleType | None, str]:
     except (OSError, RuntimeError) as error:
         return None, f"{EXTENSION} failed to load: {error}"
     return module, f"{EXTENSION} {getattr(module, '__version__', '?')} from {module.LIBRARY_PATH}"
+
+
+# Imported once, when this module is: torch.compile cannot trace an import inside the scan, but it
+# reads these globals as constants.
+_EXTENSION, _EXTENSION_REASON = _import_extension()
+
+
+def load_extension() -> tuple[ModuleType | None, str]:
+    """The imported posemamba_selective_scan, or None and the reason it cannot be imported."""
+    return _EXTENSION, _EXTENSION_REASON
 
 
 def available() -> tuple[bool, str]:
@@ -145,9 +152,9 @@ def kernel_layout(u, delta, A, B, C, D, delta_bias) -> ScanArguments:
 
 
 def _ops() -> Any:
-    """torch.ops.posemamba_selective_scan, loading the extension first (tests replace this)."""
-    module, reason = load_extension()
-    if module is None:
+    """torch.ops.posemamba_selective_scan, once the extension is loaded (tests replace this)."""
+    if _EXTENSION is None:
+        reason = _EXTENSION_REASON
         raise CudaScanUnavailable(f"the cuda scan backend is unavailable: {reason} — fix: {BUILD_FIX}")
     return torch.ops.posemamba_selective_scan
 
@@ -204,10 +211,11 @@ def reference_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True
     C = C.repeat_interleave(per_group, dim=1)
     h = u.new_zeros(u.shape[0], u.shape[1], A.shape[1])
     ys = []
-    for pos in range(u.shape[2]):
-        step = delta[:, :, pos, None]
-        h = torch.exp(step * A) * h + step * u[:, :, pos, None] * B[:, :, :, pos]
-        ys.append((h * C[:, :, :, pos]).sum(-1))
+    # unbind, not indexing per position: the backward of an index is a full-size scatter per step.
+    steps = zip(delta.unbind(-1), u.unbind(-1), B.unbind(-1), C.unbind(-1), strict=True)
+    for step, u_l, B_l, C_l in steps:
+        h = torch.exp(step[..., None] * A) * h + (step * u_l)[..., None] * B_l
+        ys.append((h * C_l).sum(-1))
     return torch.stack(ys, dim=-1) + D[None, :, None] * u
 
 

@@ -4,8 +4,9 @@
 // Portability (shared/research/kernels-feasibility.md, section 3): this code must compile unchanged
 // with CUDA 12.8 (CCCL 2.7) and CUDA 13.0 (CCCL 3.0). It therefore uses no CUB name that CCCL 3.0
 // removed (cub::Sum/Max/Min, LaneId, WarpId, CTA_SYNC, WARP_SYNC, CUB_MAX, ...) and no name that CCCL
-// 2.7 lacks (cuda::maximum/minimum). The only CUB piece is BlockReduce with cuda::std::plus<>, which
-// both versions have; the scans are written here with warp shuffles and __syncthreads.
+// 2.7 lacks (cuda::maximum/minimum; the kernels need no max at all). The only CUB piece is
+// BlockReduce::Sum, which both versions have; the scans are written here with warp shuffles and
+// __syncthreads.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -13,7 +14,6 @@
 #include <cuda_runtime.h>
 
 #include <cub/block/block_reduce.cuh>
-#include <cuda/std/functional>
 
 #include "selective_scan.h"
 
@@ -134,7 +134,7 @@ __device__ __forceinline__ float block_scan_affine(Affine mine, float carry, Aff
   return excl_a * h + excl_b;
 }
 
-// Sum over the block, valid in thread 0 (cub::BlockReduce with cuda::std::plus<>, not the removed cub::Sum).
+// Sum over the block, valid in thread 0 (BlockReduce::Sum; the functor cub::Sum() is gone in CCCL 3.0).
 using BlockSum = cub::BlockReduce<float, kThreads>;
 
 }  // namespace posemamba_selective_scan
