@@ -461,7 +461,9 @@ def recipe_pins(recipe: Recipe) -> dict[str, Pin]:
         key = canonicalize_name(name)
         if key in pins:
             old = pins[key]
-            pins[key] = Pin(old.spec & SpecifierSet(spec), old.field, f"{old.text},{spec.lstrip('=')}")
+            if SpecifierSet(spec) == old.spec:
+                return
+            pins[key] = Pin(old.spec & SpecifierSet(spec), old.field, f"{old.text},{spec.removeprefix('==')}")
         else:
             pins[key] = Pin(SpecifierSet(spec), where, spec.removeprefix("=="))
 
@@ -485,6 +487,16 @@ def recipe_pins(recipe: Recipe) -> dict[str, Pin]:
             requirement = Requirement(text)
             add(requirement.name, str(requirement.specifier), where)
     return pins
+
+
+def _pins_consistent(recipe: Recipe, kb: Knowledge) -> list[Problem]:
+    return [
+        Problem(
+            pin.field, f"the pins for {name} ({pin.text}) allow no version", f"make the pins for {name} agree"
+        )
+        for name, pin in recipe_pins(recipe).items()
+        if not overlaps(pin.spec, pin.spec)
+    ]
 
 
 def _guard_rule(guard: Guard) -> Rule:
@@ -652,10 +664,19 @@ BASE_RULES: tuple[Rule, ...] = (
 )
 
 
+PINS_RULE = Rule(
+    "pins-consistent",
+    "the pins for each package (constraints, build tools, versions) agree",
+    "envkit/compat/data/packages.toml",
+    lambda r: True,
+    _pins_consistent,
+)
+
+
 def all_rules(kb: Knowledge | None = None) -> list[Rule]:
-    """The structural rules followed by one rule per package guard."""
+    """The structural rules, then pin consistency, then one rule per package guard."""
     kb = kb or knowledge()
-    return [*BASE_RULES, *(_guard_rule(guard) for guard in kb.guards)]
+    return [*BASE_RULES, PINS_RULE, *(_guard_rule(guard) for guard in kb.guards)]
 
 
 def check_recipe(recipe: Recipe, kb: Knowledge | None = None) -> list[RuleOutcome]:

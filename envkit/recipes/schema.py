@@ -90,6 +90,10 @@ class _Reader:
         if required:
             self.problem(key, "missing required field", f"add {key} = {example}")
 
+    def _missing_table(self, key: str, required: bool) -> None:
+        if required:
+            self.problem(key, "missing required table", f"add a [{self.path(key)}] table")
+
     def text(
         self,
         key: str,
@@ -163,7 +167,7 @@ class _Reader:
     def table_at(self, key: str, *, required: bool = False) -> _Reader | None:
         value = self.table.get(key)
         if value is None:
-            self._missing(key, required, "{ ... }" if self.prefix else f"[{key}] table")
+            self._missing_table(key, required)
             return None
         if not isinstance(value, dict):
             self.problem(key, "expected a table", f"write it as a [{self.path(key)}] table")
