@@ -24,3 +24,69 @@ def shared_golden() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared golden data not found at {path} (it sits beside the checkout in CI)")
     return path
+
+
+class XDisplay:
+    """A running Xvfb server with its own xauth cookie file (no `xhost +` anywhere)."""
+
+    def __init__(self, display: str, xauthority: Path) -> None:
+        self.display = display
+        self.xauthority = xauthority
+
+    def env(self) -> dict[str, str]:
+        """os.environ plus DISPLAY and XAUTHORITY for this server."""
+        import os
+
+        return {**os.environ, "DISPLAY": self.display, "XAUTHORITY": str(self.xauthority)}
+
+
+@pytest.fixture(scope="session")
+def xvfb(tmp_path_factory: pytest.TempPathFactory):
+    """Start a real Xvfb on a free display with an MIT cookie; skip with the reason if Xvfb is absent."""
+    import secrets
+    import shutil
+    import subprocess
+
+    for tool in ("Xvfb", "xauth"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (Debian packages xvfb and xauth; .ci/run installs them)")
+    folder = tmp_path_factory.mktemp("xvfb")
+    xauthority = folder / "Xauthority"
+    xauthority.touch()
+    read_fd, write_fd = __import__("os").pipe()
+    server = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+            "-auth",
+            str(xauthority),
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import os
+
+    os.close(write_fd)
+    with os.fdopen(read_fd) as reader:
+        number = reader.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb started but did not report a display number")
+    display = f":{number}"
+    subprocess.run(
+        ["xauth", "-f", str(xauthority), "add", display, "MIT-MAGIC-COOKIE-1", secrets.token_hex(16)],
+        check=True,
+    )
+    yield XDisplay(display, xauthority)
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
