@@ -203,20 +203,26 @@ def selective_scan(
 def reference_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True) -> torch.Tensor:
     """A plain sequential float64 loop (spec section 5), for the small self-check of kernel_status."""
     u, delta, A, B, C, D, delta_bias = (t.double().cpu() for t in (u, delta, A, B, C, D, delta_bias))
+    batch, channels, length = u.shape
+    groups, dstate = B.shape[1], A.shape[1]
     delta = delta + delta_bias[None, :, None]
     if delta_softplus:
         delta = F.softplus(delta)
-    per_group = u.shape[1] // B.shape[1]
-    B = B.repeat_interleave(per_group, dim=1)
-    C = C.repeat_interleave(per_group, dim=1)
-    h = u.new_zeros(u.shape[0], u.shape[1], A.shape[1])
+
+    def by_position(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # (..., L) -> L contiguous slices: per-position indexing of the original would read strided
+        # memory and give a full-size scatter per step in the backward.
+        return x.movedim(-1, 0).contiguous().unbind(0)
+
+    grouped = (batch, groups, channels // groups, length)
+    A = A.view(groups, channels // groups, dstate)
+    h = u.new_zeros(batch, groups, channels // groups, dstate)
     ys = []
-    # unbind, not indexing per position: the backward of an index is a full-size scatter per step.
-    steps = zip(delta.unbind(-1), u.unbind(-1), B.unbind(-1), C.unbind(-1), strict=True)
-    for step, u_l, B_l, C_l in steps:
-        h = torch.exp(step[..., None] * A) * h + (step * u_l)[..., None] * B_l
-        ys.append((h * C_l).sum(-1))
-    return torch.stack(ys, dim=-1) + D[None, :, None] * u
+    steps = zip(*(by_position(x) for x in (delta.view(grouped), u.view(grouped), B, C)), strict=True)
+    for dt, u_l, B_l, C_l in steps:  # dt, u_l (batch, K, Dk); B_l, C_l (batch, K, N)
+        h = torch.exp(dt[..., None] * A) * h + (dt * u_l)[..., None] * B_l[:, :, None, :]
+        ys.append((h * C_l[:, :, None, :]).sum(-1))
+    return torch.stack(ys, dim=-1).reshape(batch, channels, length) + D[None, :, None] * u
 
 
 def find_cuobjdump() -> str | None:
