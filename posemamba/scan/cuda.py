@@ -279,6 +279,22 @@ def arch_runs_on(archs: list[str], capability: str) -> bool:
     return False
 
 
+def archs_from_torch(arch_list: list[str]) -> list[str]:
+    """torch.cuda.get_arch_list() spelling ('sm_90', 'sm_120', 'compute_120') -> ['9.0', '12.0']."""
+    codes = [re.fullmatch(r"sm_(\d+)[af]?", entry) for entry in arch_list]
+    return [f"{int(m.group(1)) // 10}.{int(m.group(1)) % 10}" for m in codes if m]
+
+
+def arch_problem(archs: list[str], capability: str) -> str | None:
+    """Why a library built for `archs` cannot run on a GPU of `capability` (with the fix), or None."""
+    if arch_runs_on(archs, capability):
+        return None
+    return (
+        f"{EXTENSION} is built for {', '.join(archs) or 'no architecture'}, which cannot run on this GPU "
+        f"(compute capability {capability}) — fix: rebuild it with TORCH_CUDA_ARCH_LIST={capability}"
+    )
+
+
 def _self_check(device: torch.device) -> float:
     """Max abs difference of the kernel's forward against reference_scan on a small problem."""
     generator = torch.Generator().manual_seed(0)
@@ -322,8 +338,9 @@ def kernel_status(run_check: bool = True) -> dict[str, Any]:
     status.update(importable=True, version=getattr(module, "__version__", None), library=module.LIBRARY_PATH)
     archs, source = built_archs(module.LIBRARY_PATH)
     if archs is None:
-        # torch's own list, not the extension's: only a hint when cuobjdump is missing.
-        archs = [f"{a[3:-1]}.{a[-1]}" for a in torch.cuda.get_arch_list() if a.startswith("sm_")]
+        # torch's own list, not the extension's: only a hint when cuobjdump is missing (the self-check
+        # below still catches a library without code for this GPU).
+        archs = archs_from_torch(torch.cuda.get_arch_list())
         source = f"torch.cuda.get_arch_list() ({source}; this is torch's list, not the extension's)"
     status.update(archs=archs, archs_source=source)
     if not torch.cuda.is_available():
@@ -332,15 +349,17 @@ def kernel_status(run_check: bool = True) -> dict[str, Any]:
     major, minor = torch.cuda.get_device_capability(0)
     capability = f"{major}.{minor}"
     status["gpu"] = {"name": torch.cuda.get_device_name(0), "capability": capability}
-    status["runs_on_gpu"] = arch_runs_on(archs, capability)
-    if not status["runs_on_gpu"]:
-        status["reason"] = (
-            f"built for {', '.join(archs) or 'no architecture'}, which cannot run on this GPU "
-            f"(compute capability {capability}) — fix: rebuild with TORCH_CUDA_ARCH_LIST={capability}"
-        )
+    problem = arch_problem(archs, capability)
+    status["runs_on_gpu"] = problem is None
+    if problem is not None:
+        status["reason"] = problem
         return status
     if run_check:
-        error = _self_check(torch.device("cuda", 0))
+        try:
+            error = _self_check(torch.device("cuda", 0))
+        except RuntimeError as failure:  # e.g. "no kernel image is available for execution on the device"
+            status.update(numerics_ok=False, reason=f"the kernels failed to run: {failure}")
+            return status
         # The float32 tolerance of the golden data (shared/golden/posemamba/README.md).
         status.update(max_abs_error=error, numerics_ok=error <= 1e-4)
         if not status["numerics_ok"]:

@@ -238,3 +238,18 @@ def test_parse_cuobjdump_listing():
 )
 def test_same_major_rule(archs, capability, runs):
     assert cuda.arch_runs_on(archs, capability) is runs
+
+
+def test_arch_problem_names_the_rebuild():
+    assert cuda.arch_problem(["12.0"], "12.1") is None
+    problem = cuda.arch_problem(["12.0"], "9.0")
+    assert problem == (
+        "posemamba_selective_scan is built for 12.0, which cannot run on this GPU (compute capability 9.0)"
+        " — fix: rebuild it with TORCH_CUDA_ARCH_LIST=9.0"
+    )
+
+
+def test_archs_from_torch_arch_list():
+    # torch 2.13 cu130's list without a GPU (kernels-feasibility.md section 2), plus a PTX entry
+    listed = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"]
+    assert cuda.archs_from_torch(listed) == ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
