@@ -4,7 +4,9 @@ emulation of the CUDA kernels' algorithm in float64 torch.
 The emulation mirrors kernels/selective_scan/csrc/*.cu line by line (blocked items per thread, the
 warp-shuffle block scan of affine maps in both directions, chunk carries, the saved chunk-end states,
 the adjoint recurrence and every gradient formula), so the algorithm is proven against autograd
-here, where no GPU can run the kernels themselves. posemamba.scan.cuda.reference_scan is the reference.
+here, where no GPU can run the kernels themselves. Pure data movement (the shared-memory transpose
+before the dB/dC atomics) is not emulated: the emulation adds the same values.
+posemamba.scan.cuda.reference_scan is the reference.
 """
 
 from __future__ import annotations

@@ -13,9 +13,19 @@
 
 namespace posemamba_selective_scan {
 
+// Position `local` of a chunk in the exchange buffers, padded by one word per 32 so that both the
+// blocked writes (thread t, item i -> t * kItems + i) and the striped reads (k * kThreads + t) hit
+// 32 different banks.
+__device__ __forceinline__ int exchange_index(int local) { return local + local / 32; }
+constexpr int kExchangeSize = kChunk + kChunk / 32;
+
 template <typename T>
 __global__ void __launch_bounds__(kThreads) backward_kernel(const ScanParams p) {
   __shared__ Affine warp_maps[kWarps];
+  // dB and dC contributions of one chunk, transposed from blocked to striped so that the atomicAdds of
+  // a warp go to consecutive addresses (scattered float atomics are much slower).
+  __shared__ float exchange_dB[kExchangeSize];
+  __shared__ float exchange_dC[kExchangeSize];
   __shared__ float adjoint_carry[kMaxDstate];
   __shared__ float dA_sum[kMaxDstate];
   __shared__ typename BlockSum::TempStorage reduce_storage;
@@ -101,13 +111,22 @@ __global__ void __launch_bounds__(kThreads) backward_kernel(const ScanParams p) 
         du[i] += g * dt[i] * Bv[i];
         ddt[i] += g * (Bv[i] * u[i] + A * decay[i] * h_prev[i]);
         dA_part += g * dt[i] * decay[i] * h_prev[i];
-        const int pos = first + i;
-        if (pos < p.seqlen) {
-          atomicAdd(dB_rows + size_t(n) * p.seqlen + pos, g * dt[i] * u[i]);
-          atomicAdd(dC_rows + size_t(n) * p.seqlen + pos, dy[i] * h_i);
-        }
+        const int slot = exchange_index(threadIdx.x * kItems + i);
+        exchange_dB[slot] = g * dt[i] * u[i];
+        exchange_dC[slot] = dy[i] * h_i;
         q = decay[i] * g;
       }
+      __syncthreads();
+#pragma unroll
+      for (int k = 0; k < kItems; ++k) {
+        const int local = k * kThreads + threadIdx.x;
+        const int pos = chunk * kChunk + local;
+        if (pos < p.seqlen) {
+          atomicAdd(dB_rows + size_t(n) * p.seqlen + pos, exchange_dB[exchange_index(local)]);
+          atomicAdd(dC_rows + size_t(n) * p.seqlen + pos, exchange_dC[exchange_index(local)]);
+        }
+      }
+      // The exchange buffers are written again only after the barrier that ends this state.
       const float dA_block = BlockSum(reduce_storage).Sum(dA_part);
       if (threadIdx.x == 0) {
         dA_sum[n] += dA_block;
