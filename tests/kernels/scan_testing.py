@@ -1,5 +1,6 @@
 """Test helpers for the selective-scan kernels: random problems, golden cases, and a step-by-step
-emulation of the CUDA kernels' algorithm in float64 torch.
+emulation of the CUDA kernels' algorithm in float64 torch (test_kernel_host_emulation.py runs the
+kernel code itself on the CPU; this is the independent, readable statement of its algorithm).
 
 The emulation mirrors kernels/selective_scan/csrc/*.cu line by line (blocked items per thread, the
 warp-shuffle block scan of affine maps in both directions, chunk carries, the saved chunk-end states,

@@ -20,9 +20,10 @@ pytestmark = pytest.mark.gpu
 
 # The golden data's float32 check (shared/golden/posemamba/README.md, "Tolerances observed").
 F32_ABS, F32_REL = 1e-5, 1e-5
-# Half precision: inputs rounded to 8 (bf16) / 11 (fp16) mantissa bits, float32 state inside; the
-# bound is relative to the largest |value|. Set from the input rounding, not yet measured on a GPU.
-HALF_TOL = {torch.bfloat16: 3e-2, torch.float16: 5e-3}
+# Half precision, relative to the largest |value|: the kernel code run on the CPU
+# (test_kernel_host_emulation.py) measured 2.9e-3 (bf16) and 3.0e-4 (fp16) on this problem shape;
+# not yet measured on a GPU, whose expf/log1pf differ by a few ulps.
+HALF_TOL = {torch.bfloat16: 1e-2, torch.float16: 1e-3}
 
 
 @pytest.fixture(scope="module")
