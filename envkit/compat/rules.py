@@ -118,6 +118,23 @@ def _arch_covers_gpus(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     return problems
 
 
+def _arch_target_only(recipe: Recipe, kb: Knowledge) -> list[Problem]:
+    """Each arch entry costs a full nvcc pass over mmcv and the kernels; keep the ones a GPU runs."""
+    capabilities = [gpu.compute_capability for name in recipe.gpus if (gpu := kb.gpu(name))]
+    if len(capabilities) != len(recipe.gpus):
+        return []  # unknown GPUs are reported by gpu-known
+    return [
+        Problem(
+            "cuda.arch_list",
+            f"{entry} runs on none of the recipe's GPUs ({', '.join(recipe.gpus)}) "
+            "and only lengthens every build",
+            f"drop {entry}, or add the GPU it is for to gpus",
+        )
+        for entry in recipe.arch_list
+        if not any(arch_runs_on([entry], capability) for capability in capabilities)
+    ]
+
+
 def _arch_in_toolkit(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     assert recipe.cuda
     problems = []
@@ -569,6 +586,13 @@ BASE_RULES: tuple[Rule, ...] = (
         f"{_B1}; pytorch#164596",
         lambda r: r.cuda is not None and bool(r.gpus),
         _arch_covers_gpus,
+    ),
+    Rule(
+        "arch-target-only",
+        "every arch entry runs on one of the recipe's GPUs (each entry is another nvcc pass)",
+        "issue 2 (arch list for the target only); openmmlab-install.md (mmcv build ~25 min per pass)",
+        lambda r: r.cuda is not None and bool(r.gpus),
+        _arch_target_only,
     ),
     Rule(
         "arch-in-toolkit",
