@@ -506,12 +506,23 @@ def recipe_pins(recipe: Recipe) -> dict[str, Pin]:
     return pins
 
 
+_last_pins: tuple[Recipe, dict[str, Pin]] | None = None
+
+
+def _pins_of(recipe: Recipe) -> dict[str, Pin]:
+    """recipe_pins, remembered for the recipe being checked (every guard reads them twice)."""
+    global _last_pins
+    if _last_pins is None or _last_pins[0] is not recipe:
+        _last_pins = (recipe, recipe_pins(recipe))
+    return _last_pins[1]
+
+
 def _pins_consistent(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     return [
         Problem(
             pin.field, f"the pins for {name} ({pin.text}) allow no version", f"make the pins for {name} agree"
         )
-        for name, pin in recipe_pins(recipe).items()
+        for name, pin in _pins_of(recipe).items()
         if not overlaps(pin.spec, pin.spec)
     ]
 
@@ -521,11 +532,11 @@ def _guard_rule(guard: Guard) -> Rule:
     when_key, then_key = canonicalize_name(when.name), canonicalize_name(then.name)
 
     def applies(recipe: Recipe) -> bool:
-        pin = recipe_pins(recipe).get(when_key)
+        pin = _pins_of(recipe).get(when_key)
         return pin is not None and overlaps(pin.spec, when.specifier)
 
     def check(recipe: Recipe, kb: Knowledge) -> list[Problem]:
-        pins = recipe_pins(recipe)
+        pins = _pins_of(recipe)
         trigger = pins[when_key]
         pin = pins.get(then_key)
         if pin is None:
