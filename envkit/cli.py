@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. Add a command by adding its module here.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("doctor",)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
