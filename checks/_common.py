@@ -60,6 +60,11 @@ def arch_runs_on(arch_list, capability):
     return covering_arch(arch_list, capability) is not None
 
 
+def has_cubin(entry):
+    """'12.0' and '12.0+PTX' ship a cubin; 'compute_120' is PTX only."""
+    return not str(entry).strip().lower().startswith("compute_")
+
+
 def covering_arch(arch_list, capability):
     """The arch entry that covers `capability` (cubin of the same major first, then PTX), or None."""
     cap = version_tuple(capability)
@@ -71,7 +76,7 @@ def covering_arch(arch_list, capability):
         if parsed is None:
             continue
         major, minor, ptx = parsed
-        if major == cap[0] and minor <= cap[1]:
+        if has_cubin(entry) and major == cap[0] and minor <= cap[1]:
             cubins.append(((major, minor), entry))
         if ptx and (major, minor) <= cap[:2]:
             ptxs.append(((major, minor), entry))
@@ -84,7 +89,7 @@ def covering_arch(arch_list, capability):
 def exact_arch(arch_list, capability):
     """True when the list holds a cubin for exactly this capability (no same-major stretch)."""
     cap = version_tuple(capability)[:2]
-    return any((p or (0, 0, 0))[:2] == cap and not p[2] for p in map(parse_arch_entry, arch_list or []) if p)
+    return any(has_cubin(e) and (parse_arch_entry(e) or ())[:2] == cap for e in arch_list or [])
 
 
 # --- knowledge (compat.knowledge_json(), passed in as JSON) --------------------------------------

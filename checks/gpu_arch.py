@@ -10,8 +10,8 @@ from _common import (
     exact_arch,
     expectation,
     gpus,
+    has_cubin,
     known_gpu,
-    parse_arch_entry,
     result,
 )
 
@@ -39,10 +39,9 @@ def judge(ctx, card, arch_list):
         if builds:
             fix += "; torch builds that cover it: " + ", ".join(builds)
         return FAIL, "%s: no entry of %s runs on it (no kernel image is available)" % (label, arch_list), fix
-    parsed = parse_arch_entry(entry)
     if exact_arch(arch_list, cap):
         return OK, "%s: built for it (%s)" % (label, entry), ""
-    if parsed and not parsed[2]:
+    if has_cubin(entry):
         # pytorch#164596/#172629: sm_121 runs sm_120 cubins; torch 2.9's warning about it is false.
         return (
             INFO,

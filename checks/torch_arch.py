@@ -10,8 +10,8 @@ from _common import (
     exact_arch,
     fact,
     gpus,
+    has_cubin,
     has_fact,
-    parse_arch_entry,
     result,
 )
 
@@ -67,7 +67,7 @@ def run(ctx):
             )
         elif exact_arch(arch_list, cap):
             lines.append("%s: %s" % (label, entry))
-        elif not parse_arch_entry(entry)[2]:
+        elif has_cubin(entry):
             # pytorch#164596, #172629: torch 2.9 warns "Found GPU0 NVIDIA GB10 which is of cuda capability
             # 12.1 ... (8.0) - (12.0)"; sm_121 runs sm_120 cubins, so the warning is false.
             status = INFO if status == OK else status

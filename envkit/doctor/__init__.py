@@ -36,6 +36,7 @@ def run_checks(
     skip: list[str] | None = None,
     *,
     facts: dict[str, Any] | None = None,
+    expectations: dict[str, Any] | None = None,
     checks_dir: Path | None = None,
     timeout: float | None = None,
 ) -> list[CheckResult]:
@@ -43,7 +44,8 @@ def run_checks(
 
     scope: "host", "env" or None (both). recipe: judge against its expectations (else the hardware).
     image / python: where env checks run (default: this interpreter); host checks always run here.
-    facts: injected probe results (tests only: GPUs, driver, camera). timeout: per check, seconds.
+    facts: injected probe results (tests only: GPUs, driver, camera). expectations: a recipe's
+    expectations() dict instead of `recipe`. checks_dir / timeout: another checks folder, seconds per check.
     """
     if scope not in (None, *registry.SCOPES):
         raise UsageError(f"unknown scope {scope!r}", fix="use 'host' or 'env'")
@@ -52,7 +54,7 @@ def run_checks(
     folder = checks_dir or registry.checks_dir()
     specs = [spec for spec in registry.discover(folder) if scope in (None, spec.scope)]
     chosen, skipped = registry.select(specs, only=only, skip=skip)
-    ctx = context.build(recipe, facts)
+    ctx = context.build(recipe, facts, expectations)
     run = Run(chosen, skipped, timeout)
     envs: dict[str, environments.Environment] = {}
     try:

@@ -53,6 +53,9 @@ def facts(explicit: dict[str, Any] | None = None) -> dict[str, Any]:
         ) from error
 
 
-def build(recipe: str | None, injected: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ctx dict every check receives."""
-    return {"expectations": expectations(recipe), "knowledge": knowledge(), "facts": facts(injected)}
+def build(
+    recipe: str | None, injected: dict[str, Any] | None = None, expected: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ctx dict every check receives; `expected` stands in for a recipe's expectations()."""
+    wanted = expected if expected is not None else expectations(recipe)
+    return {"expectations": wanted, "knowledge": knowledge(), "facts": facts(injected)}
