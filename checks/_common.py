@@ -198,5 +198,5 @@ def size_text(num_bytes):
 
 def last_line(error):
     """'ValueError: numpy.dtype size changed ...': the exception as its type and first message line."""
-    text = str(error).strip().splitlines()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()  # torch bolds its advice
     return "%s: %s" % (type(error).__name__, text[0] if text else "")

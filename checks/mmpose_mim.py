@@ -24,12 +24,9 @@ def run(ctx):
     clone = os.path.dirname(folder)
     present = [name for name in LINKS if os.path.exists(os.path.join(clone, name))]
     if present:
-        links = " && ".join("ln -sfn ../../%s %s/%s" % (name, mim, name) for name in present)
-        fix = "mkdir -p %s && %s (or install the clone without -e: pip install --no-build-isolation %s)" % (
-            mim,
-            links,
-            clone,
-        )
+        links = "ln -sfn %s ." % " ".join("../../" + name for name in present)
+        fix = "mkdir -p %s && cd %s && %s" % (mim, mim, links)
+        fix += " (or install the clone without -e: pip install --no-build-isolation %s)" % clone
     else:
         fix = (
             "install mmpose from its wheel (it ships .mim), or install the clone without -e "

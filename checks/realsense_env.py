@@ -13,7 +13,9 @@ CHECK = {
 }
 
 # env-anchors.md B.4 (librealsense#12022, #11368, #9982, PR #9268; #11718, #12188 for aarch64).
-CONTAINER = "-v /dev:/dev --device-cgroup-rule 'c 81:* rmw' --device-cgroup-rule 'c 189:* rmw'"
+CONTAINER = (
+    "-v /dev/bus/usb:/dev/bus/usb --device-cgroup-rule 'c 189:* rmw' --device-cgroup-rule 'c 81:* rmw'"
+)
 
 
 def devices(ctx):

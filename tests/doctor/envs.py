@@ -78,7 +78,9 @@ def _site_packages(venv: Path) -> Path:
 def openmmlab_venv() -> Path:
     """mmcv-lite 2.2.0 + mmdet 3.3.0 + mmengine 0.10.7 + chumpy 0.70 + editable mmpose 1.3.2 (no .mim)."""
     main_site = sysconfig.get_paths()["purelib"]
-    key = "|".join([*OPENMMLAB, "chumpy==0.70", "mmpose==1.3.2 sdist -e", main_site, sys.version])
+    key = "|".join(
+        [*OPENMMLAB, "chumpy==0.70", "mmpose==1.3.2 sdist as a clone, -e pep517", main_site, sys.version]
+    )
 
     def steps(venv: Path, python: Path, work: Path) -> None:
         # torch and numpy come from the test venv: the .pth appends its site-packages to sys.path.
@@ -108,12 +110,15 @@ def openmmlab_venv() -> Path:
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             archive.extractall(clone, **safe)
         source = next(clone.glob("mmpose-*"))
-        # A clone has configs/ at the top (the sdist does not): one config is enough to show the fix.
-        (source / "configs" / "_base_" / "datasets").mkdir(parents=True)
-        (source / "configs" / "_base_" / "datasets" / "coco.py").write_text(
-            "dataset_info = dict(dataset_name='coco')\n"
-        )
-        _pip(python, "--no-deps", "--no-build-isolation", "-e", str(source))
+        # The sdist carries mmpose/.mim (setup.py sdist copies it in); a git clone has those folders at
+        # the top instead and no .mim (openmmlab-install.md row 6j). Make the sdist look like a clone.
+        mim = source / "mmpose" / ".mim"
+        for item in mim.iterdir():
+            shutil.move(str(item), str(source / item.name))
+        mim.rmdir()
+        # --use-pep517: the PEP 660 editable build of today's pip (pip 23.2 would fall back to
+        # `setup.py develop`, which makes the .mim links that a modern editable install lacks).
+        _pip(python, "--no-deps", "--no-build-isolation", "--use-pep517", "-e", str(source))
 
     return _build("openmmlab", key, steps)
 

@@ -137,3 +137,24 @@ def test_torch_check_flags_a_cpu_torch_for_a_cuda_recipe():
     outcome = load_check("torch_cuda").run({"expectations": RECIPE_RTX5090})
     assert outcome["status"] == "fail"
     assert "cu128" in outcome["fix"]
+
+
+def test_realsense_on_usb2_without_udev_rules():
+    camera = {
+        "vendor": "8086",
+        "product": "0b07",
+        "name": "Intel(R) RealSense(TM) Depth Camera 435",
+        "speed": "480",
+    }
+    outcome = load_check("realsense_usb").run({"facts": {"usb_devices": [camera]}})
+    assert outcome["status"] in ("warn", "fail")
+    assert "480 Mb/s" in outcome["summary"]
+    assert "USB 3" in outcome["fix"]
+    if "udev rules NOT installed" in outcome["summary"]:  # this machine has no librealsense rules
+        assert "99-realsense-libusb.rules" in outcome["fix"]
+
+
+def test_no_camera_is_a_skip_unless_the_recipe_uses_one():
+    run = load_check("realsense_usb").run
+    assert run({"facts": {"usb_devices": []}})["status"] == "skip"
+    assert run({"facts": {"usb_devices": []}, "expectations": {"realsense": True}})["status"] == "warn"
