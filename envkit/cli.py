@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from envkit import __version__
 from envkit.errors import EnvkitError
@@ -20,7 +21,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. Add a command by adding its module here.
-COMMAND_MODULES: tuple[str, ...] = ("doctor",)
+COMMAND_MODULES: tuple[str, ...] = ("recipes", "render", "doctor")
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -49,8 +50,9 @@ _register_commands()
 
 
 def print_error(error: EnvkitError) -> None:
-    """Print one user-facing error line (message and fix) on stderr."""
-    _stderr.print(f"[bold red]envkit: error:[/] {error.one_line()}", markup=True, highlight=False)
+    """Print the user-facing error on stderr: one line (message and fix) per problem."""
+    for line in error.one_line().splitlines():
+        _stderr.print(f"[bold red]envkit: error:[/] {escape(line)}", markup=True, highlight=False)
 
 
 def main() -> None:

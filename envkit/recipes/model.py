@@ -1,0 +1,130 @@
+"""The validated recipe: typed fields read by the rules, the renderer, the doctor and the builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envkit.recipes.values import size_bytes
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """A package installed from a pinned commit (when no PyPI release carries a needed fix)."""
+
+    url: str
+    ref: str
+
+    def requirement(self, name: str) -> str:
+        return f"{name} @ git+{self.url}@{self.ref}"
+
+
+@dataclass(frozen=True)
+class OpenMMLab:
+    """The OpenMMLab stack: mmcv built from source with ops, mmdet, mmengine, mmpose and friends."""
+
+    mmcv: str
+    mmdet: str
+    mmengine: str
+    mmpose: str
+    xtcocotools: str
+    xtcocotools_build: str  # "wheel" | "source" | "source-numpy2"
+    chumpy: str  # "absent" or a version installed with --no-build-isolation
+    mmengine_git: GitSource | None = None
+
+    @property
+    def chumpy_installed(self) -> bool:
+        return self.chumpy != "absent"
+
+
+@dataclass(frozen=True)
+class Realsense:
+    """pyrealsense2: a PyPI wheel, or librealsense built from a source archive (no aarch64 wheels)."""
+
+    version: str
+    build: str  # "wheel" | "source"
+    source_url: str | None = None
+    source_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A loaded, validated recipe. Attributes listed in docs/interfaces.md are the public contract."""
+
+    name: str
+    path: Path
+    hash: str
+    description: str
+    platform: str
+    gpus: tuple[str, ...]
+    shm_size: str
+    display: bool
+    family: str
+    devel_image: str
+    runtime_image: str
+    pip_constraint: str | None
+    cuda: str | None
+    arch_list: tuple[str, ...]
+    python: str
+    torch: str | None
+    torch_cuda: str | None
+    torchvision: str | None
+    torchaudio: str | None
+    torch_index: str | None
+    torch_from_base: bool
+    openmmlab: OpenMMLab | None
+    constraints: tuple[str, ...]
+    build_tools: tuple[str, ...]
+    packages: tuple[str, ...]
+    builds_kernels: bool
+    realsense_spec: Realsense | None
+    apt_devel: tuple[str, ...]
+    apt_runtime: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def realsense(self) -> bool:
+        """True when the image carries pyrealsense2 (the camera source)."""
+        return self.realsense_spec is not None
+
+    @property
+    def shm_size_bytes(self) -> int:
+        return size_bytes(self.shm_size) or 0
+
+    def pinned_version(self, package: str) -> str | None:
+        """The exact version pinned for `package` in [pip].constraints (`name==X`), else None."""
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+
+        for text in self.constraints:
+            requirement = Requirement(text)
+            if canonicalize_name(requirement.name) == canonicalize_name(package):
+                specs = list(requirement.specifier)
+                if len(specs) == 1 and specs[0].operator == "==":
+                    return specs[0].version
+        return None
+
+    def expectations(self) -> dict[str, Any]:
+        """The facts the doctor judges an environment against (docs/interfaces.md, "Recipes")."""
+        from envkit.compat import knowledge
+
+        mm = self.openmmlab
+        return {
+            "recipe": self.name,
+            "python": self.python,
+            "torch": self.torch,
+            "cuda": self.cuda,
+            "arch_list": list(self.arch_list),
+            "gpus": list(self.gpus),
+            "min_driver": knowledge().min_driver(self.cuda) if self.cuda else None,
+            "mmcv": mm.mmcv if mm else None,
+            "mmdet": mm.mmdet if mm else None,
+            "mmengine": mm.mmengine if mm else None,
+            "mmpose": mm.mmpose if mm else None,
+            "numpy": self.pinned_version("numpy"),
+            "builds_kernels": self.builds_kernels,
+            "shm_size_bytes": self.shm_size_bytes,
+            "realsense": self.realsense,
+            "display": self.display,
+        }

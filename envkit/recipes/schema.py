@@ -1,0 +1,392 @@
+"""Recipe schema: turn parsed TOML into a `Recipe`, reporting every malformed field as a Problem.
+
+Structure and value checks only; compatibility between fields is `envkit.compat.rules`' job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from envkit.recipes import values
+from envkit.recipes.model import GitSource, OpenMMLab, Realsense, Recipe
+from envkit.recipes.problems import Problem
+
+Check = Callable[[str], "str | None"]
+
+PLATFORMS = ("linux/amd64", "linux/arm64")
+FAMILIES = ("nvidia-cuda", "ngc-pytorch", "debian")
+XTCOCOTOOLS_BUILDS = ("wheel", "source", "source-numpy2")
+REALSENSE_BUILDS = ("wheel", "source")
+_CUDA_RE = re.compile(r"^[1-9][0-9]?\.[0-9]$")
+_PYTHON_RE = re.compile(r"^3\.[0-9]{1,2}$")
+
+# Allowed keys per table; anything else is reported as an unknown field (catches typos).
+_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "name",
+        "description",
+        "platform",
+        "gpus",
+        "shm_size",
+        "display",
+        "base",
+        "cuda",
+        "python",
+        "torch",
+        "openmmlab",
+        "pip",
+        "kernels",
+        "realsense",
+        "apt",
+        "env",
+    ),
+    "base": ("family", "devel", "runtime", "pip_constraint"),
+    "cuda": ("version", "arch_list"),
+    "python": ("version",),
+    "torch": ("version", "cuda", "torchvision", "torchaudio", "index_url", "from_base"),
+    "openmmlab": (
+        "mmcv",
+        "mmdet",
+        "mmengine",
+        "mmengine_git",
+        "mmpose",
+        "xtcocotools",
+        "xtcocotools_build",
+        "chumpy",
+    ),
+    "openmmlab.mmengine_git": ("url", "ref"),
+    "pip": ("constraints", "build_tools", "packages"),
+    "kernels": ("selective_scan",),
+    "realsense": ("version", "build", "source_url", "source_sha256"),
+    "apt": ("devel", "runtime"),
+}
+
+
+class _Reader:
+    """Reads typed fields from one table, collecting problems instead of raising."""
+
+    def __init__(self, problems: list[Problem], table: dict[str, Any], prefix: str) -> None:
+        self.problems = problems
+        self.table = table
+        self.prefix = prefix
+        known = _KEYS.get(prefix)
+        if known is not None:
+            for key in table:
+                if key not in known:
+                    self.problem(key, "unknown field", f"remove it (known fields: {', '.join(known)})")
+
+    def path(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def problem(self, key: str, reason: str, fix: str) -> None:
+        self.problems.append(Problem(self.path(key), reason, fix))
+
+    def _missing(self, key: str, required: bool, example: str) -> None:
+        if required:
+            self.problem(key, "missing required field", f"add {key} = {example}")
+
+    def _missing_table(self, key: str, required: bool) -> None:
+        if required:
+            self.problem(key, "missing required table", f"add a [{self.path(key)}] table")
+
+    def text(
+        self,
+        key: str,
+        check: Check | None = None,
+        *,
+        required: bool = True,
+        example: str = '"..."',
+        fix: str | None = None,
+    ) -> str | None:
+        value = self.table.get(key)
+        if value is None:
+            self._missing(key, required, example)
+            return None
+        if not isinstance(value, str):
+            self.problem(
+                key, f"expected a string, got {type(value).__name__}", f"write it as {key} = {example}"
+            )
+            return None
+        reason = check(value) if check else None
+        if reason:
+            self.problem(key, reason, fix or f"write it like {key} = {example}")
+            return None
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
+        example = f'"{choices[0]}"'
+        value = self.text(key, required=required, example=example)
+        if value is not None and value not in choices:
+            self.problem(
+                key, f"{value!r} is not one of {', '.join(choices)}", f"use one of {', '.join(choices)}"
+            )
+            return None
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(
+                key, f"expected true or false, got {value!r}", f"write {key} = true or {key} = false"
+            )
+            return default
+        return value
+
+    def texts(
+        self,
+        key: str,
+        check: Check | None = None,
+        *,
+        required: bool = False,
+        example: str = '["..."]',
+        fix: str | None = None,
+    ) -> tuple[str, ...]:
+        value = self.table.get(key)
+        if value is None:
+            self._missing(key, required, example)
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problem(key, "expected a list of strings", f"write it as {key} = {example}")
+            return ()
+        good = []
+        for index, item in enumerate(value):
+            reason = check(item) if check else None
+            if reason:
+                self.problems.append(
+                    Problem(f"{self.path(key)}[{index}]", reason, fix or f"write it like {example}")
+                )
+            else:
+                good.append(item)
+        return tuple(good)
+
+    def table_at(self, key: str, *, required: bool = False) -> _Reader | None:
+        value = self.table.get(key)
+        if value is None:
+            self._missing_table(key, required)
+            return None
+        if not isinstance(value, dict):
+            self.problem(key, "expected a table", f"write it as a [{self.path(key)}] table")
+            return None
+        return _Reader(self.problems, value, self.path(key))
+
+
+def _check_cuda(text: str) -> str | None:
+    return None if _CUDA_RE.match(text) else f"{text!r} is not a CUDA major.minor version"
+
+
+def _check_python(text: str) -> str | None:
+    return None if _PYTHON_RE.match(text) else f"{text!r} is not a Python 3 major.minor version"
+
+
+def _check_torch_cuda(text: str) -> str | None:
+    return None if text == "cpu" or _CUDA_RE.match(text) else f"{text!r} is neither a CUDA version nor 'cpu'"
+
+
+def _check_arch(text: str) -> str | None:
+    from envkit.compat.arch import is_arch_entry
+
+    return None if is_arch_entry(text) else f"{text!r} is not an arch entry"
+
+
+def _check_chumpy(text: str) -> str | None:
+    return None if text == "absent" else values.check_version(text)
+
+
+def recipe_hash(data: dict[str, Any]) -> str:
+    """12 hex chars of the sha256 of the recipe's content (comments and formatting don't count)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> Recipe | None:
+    """Build a Recipe from parsed TOML; append a Problem per bad field; None when any field is bad."""
+    top = _Reader(problems, data, "")
+    name = top.text("name", values.check_name, example='"rtx5090"')
+    description = top.text("description", required=False) or ""
+    platform = top.choice("platform", PLATFORMS)
+    gpus = top.texts("gpus", example='["RTX 5090"]')
+    shm_size = top.text("shm_size", values.check_size, example='"8g"')
+    display = top.flag("display", False)
+
+    base = top.table_at("base", required=True)
+    family = devel = runtime = pip_constraint = None
+    if base:
+        family = base.choice("family", FAMILIES)
+        devel = base.text("devel", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-devel-ubuntu22.04"')
+        runtime = base.text(
+            "runtime", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04"'
+        )
+        pip_constraint = base.text(
+            "pip_constraint", values.check_path, required=False, example='"/etc/pip/constraint.txt"'
+        )
+
+    cuda_version, arch_list = None, ()
+    cuda = top.table_at("cuda")
+    if cuda:
+        cuda_version = cuda.text("version", _check_cuda, example='"12.8"')
+        arch_list = cuda.texts(
+            "arch_list",
+            _check_arch,
+            required=True,
+            example='["12.0+PTX"]',
+            fix='use entries like "12.0" or "12.0+PTX"',
+        )
+
+    python = None
+    python_table = top.table_at("python", required=True)
+    if python_table:
+        python = python_table.text("version", _check_python, example='"3.10"')
+
+    torch = torch_cuda = torchvision = torchaudio = torch_index = None
+    torch_from_base = False
+    torch_table = top.table_at("torch")
+    if torch_table:
+        torch_from_base = torch_table.flag("from_base", False)
+        torch = torch_table.text("version", values.check_version, example='"2.9.1"')
+        torch_cuda = torch_table.text("cuda", _check_torch_cuda, example='"12.8"')
+        torchvision = torch_table.text(
+            "torchvision", values.check_version, required=not torch_from_base, example='"0.24.1"'
+        )
+        torchaudio = torch_table.text("torchaudio", values.check_version, required=False, example='"2.9.1"')
+        torch_index = torch_table.text(
+            "index_url",
+            values.check_url,
+            required=not torch_from_base,
+            example='"https://download.pytorch.org/whl/cu128"',
+        )
+
+    openmmlab = _parse_openmmlab(top)
+
+    constraints = build_tools = packages = ()
+    pip = top.table_at("pip")
+    if pip:
+        constraints = pip.texts("constraints", values.check_requirement, example='["numpy==1.26.4"]')
+        build_tools = pip.texts("build_tools", values.check_requirement, example='["ninja==1.13.0"]')
+        packages = pip.texts("packages", values.check_requirement, example='["munkres==1.1.4"]')
+
+    builds_kernels = False
+    kernels = top.table_at("kernels")
+    if kernels:
+        builds_kernels = kernels.flag("selective_scan", False)
+
+    realsense = _parse_realsense(top)
+
+    apt_devel = apt_runtime = ()
+    apt = top.table_at("apt")
+    if apt:
+        apt_devel = apt.texts("devel", values.check_apt_name, example='["git"]')
+        apt_runtime = apt.texts("runtime", values.check_apt_name, example='["libusb-1.0-0"]')
+
+    env: dict[str, str] = {}
+    env_table = top.table_at("env")
+    if env_table:
+        for key in env_table.table:
+            reason = values.check_env_name(key)
+            if reason:
+                env_table.problem(
+                    key, reason, "use letters, digits and underscores, not starting with a digit"
+                )
+                continue
+            text = env_table.text(
+                key, values.check_env_value, fix="use letters, digits and . / : + , = @ % - only"
+            )
+            if text is not None:
+                env[key] = text
+
+    if problems:
+        return None
+    assert name and platform and shm_size and family and devel and runtime and python
+    return Recipe(
+        name=name,
+        path=path,
+        hash=recipe_hash(data),
+        description=description,
+        platform=platform,
+        gpus=gpus,
+        shm_size=shm_size,
+        display=display,
+        family=family,
+        devel_image=devel,
+        runtime_image=runtime,
+        pip_constraint=pip_constraint,
+        cuda=cuda_version,
+        arch_list=arch_list,
+        python=python,
+        torch=torch,
+        torch_cuda=torch_cuda,
+        torchvision=torchvision,
+        torchaudio=torchaudio,
+        torch_index=torch_index,
+        torch_from_base=torch_from_base,
+        openmmlab=openmmlab,
+        constraints=constraints,
+        build_tools=build_tools,
+        packages=packages,
+        builds_kernels=builds_kernels,
+        realsense_spec=realsense,
+        apt_devel=apt_devel,
+        apt_runtime=apt_runtime,
+        env=env,
+    )
+
+
+def _parse_openmmlab(top: _Reader) -> OpenMMLab | None:
+    table = top.table_at("openmmlab")
+    if not table:
+        return None
+    versions = {
+        key: table.text(key, values.check_version, example=example)
+        for key, example in (
+            ("mmcv", '"2.1.0"'),
+            ("mmdet", '"3.2.0"'),
+            ("mmengine", '"0.10.7"'),
+            ("mmpose", '"1.3.2"'),
+            ("xtcocotools", '"1.14.3"'),
+        )
+    }
+    build = table.choice("xtcocotools_build", XTCOCOTOOLS_BUILDS)
+    chumpy = table.text(
+        "chumpy", _check_chumpy, example='"absent"', fix='use "absent" or a version like "0.70"'
+    )
+    git = None
+    git_table = table.table_at("mmengine_git")
+    if git_table:
+        url = git_table.text("url", values.check_url, example='"https://github.com/open-mmlab/mmengine.git"')
+        ref = git_table.text("ref", values.check_git_ref, example='"25434293"')
+        if url and ref:
+            git = GitSource(url, ref)
+    if None in versions.values() or build is None or chumpy is None:
+        return None
+    return OpenMMLab(
+        mmcv=versions["mmcv"] or "",
+        mmdet=versions["mmdet"] or "",
+        mmengine=versions["mmengine"] or "",
+        mmpose=versions["mmpose"] or "",
+        xtcocotools=versions["xtcocotools"] or "",
+        xtcocotools_build=build,
+        chumpy=chumpy,
+        mmengine_git=git,
+    )
+
+
+def _parse_realsense(top: _Reader) -> Realsense | None:
+    table = top.table_at("realsense")
+    if not table:
+        return None
+    version = table.text("version", values.check_version, example='"2.59.1.11053"')
+    build = table.choice("build", REALSENSE_BUILDS)
+    url = table.text(
+        "source_url",
+        values.check_url,
+        required=build == "source",
+        example='"https://github.com/IntelRealSense/librealsense/archive/refs/tags/v2.59.1.tar.gz"',
+    )
+    sha256 = table.text("source_sha256", values.check_sha256, required=False, example='"<64 hex digits>"')
+    if version is None or build is None:
+        return None
+    return Realsense(version=version, build=build, source_url=url, source_sha256=sha256)

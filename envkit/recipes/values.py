@@ -1,0 +1,134 @@
+"""Checks for every recipe value that reaches a Dockerfile, so that no recipe can inject shell.
+
+Each checker returns None when the value is acceptable, else the reason (a short phrase). The
+renderer additionally shell-quotes every value, but a value must pass here first.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+# Only characters that carry no meaning to a shell, Dockerfile or pip beyond the spec itself.
+_SPEC_CHARS = re.compile(r"^[A-Za-z0-9._\-\[\],<>=!~* ]+$")
+_VERSION_CHARS = re.compile(r"^[0-9][0-9A-Za-z.+!]*$")
+# Docker image reference with a mandatory tag (optionally a digest): registry/namespace/repo:tag.
+_IMAGE_RE = re.compile(
+    r"^(?:(?P<registry>[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r":(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:@sha256:[a-f0-9]{64})?$"
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_VALUE = re.compile(r"^[A-Za-z0-9_./:+,=@%\- ]*$")
+_APT_NAME = re.compile(r"^[a-z0-9][a-z0-9+.\-]+(?:=[A-Za-z0-9.+:~\-]+)?$")
+_URL_PATH = re.compile(r"^[A-Za-z0-9._~/%\-]*$")
+_HOST = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*\.[a-z]{2,}$")
+_GIT_REF = re.compile(r"^[0-9a-f]{7,40}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SIZE = re.compile(r"^(?P<number>[1-9][0-9]*)(?P<unit>[kmg]?)$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9\-]{0,39}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._/\-]+$")
+
+
+def check_version(text: str) -> str | None:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return f"{text!r} is not a version"
+    if not _VERSION_CHARS.match(text):
+        return f"{text!r} is not a plain version"
+    return None
+
+
+def check_specifier(text: str) -> str | None:
+    if not _SPEC_CHARS.match(text):
+        return f"{text!r} is not a version specifier"
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return f"{text!r} is not a version specifier"
+    return None
+
+
+def check_requirement(text: str) -> str | None:
+    """A package spec like `numpy==1.26.4` or `setuptools>=77.0.3,<82`: no URL, no marker."""
+    if not _SPEC_CHARS.match(text):
+        return f"{text!r} is not a package spec (only name, extras and version specifiers are allowed)"
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return f"{text!r} is not a package spec"
+    if requirement.url or requirement.marker:
+        return f"{text!r} is not a plain package spec"
+    if not requirement.specifier:
+        return f"{text!r} has no version specifier (recipes are fully pinned)"
+    return None
+
+
+def check_image(text: str) -> str | None:
+    if not _IMAGE_RE.match(text):
+        return (
+            f"{text!r} is not an image reference with a tag (like nvidia/cuda:12.8.1-cudnn-devel-ubuntu22.04)"
+        )
+    return None
+
+
+def check_env_name(text: str) -> str | None:
+    return None if _ENV_NAME.match(text) else f"{text!r} is not an environment variable name"
+
+
+def check_env_value(text: str) -> str | None:
+    if not _ENV_VALUE.match(text):
+        return f"{text!r} contains characters not allowed in an environment value (quotes, $, `, ;, newlines)"
+    return None
+
+
+def check_apt_name(text: str) -> str | None:
+    return None if _APT_NAME.match(text) else f"{text!r} is not a Debian package name"
+
+
+def check_url(text: str) -> str | None:
+    """An https URL with a plain host and path (no query, credentials or fragment)."""
+    parts = urlsplit(text)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or not _HOST.match(parts.netloc)
+        or parts.query
+        or parts.fragment
+        or not _URL_PATH.match(parts.path)
+    ):
+        return f"{text!r} is not a plain https URL"
+    return None
+
+
+def check_git_ref(text: str) -> str | None:
+    return None if _GIT_REF.match(text) else f"{text!r} is not a commit hash (7-40 lowercase hex digits)"
+
+
+def check_sha256(text: str) -> str | None:
+    return None if _SHA256.match(text) else f"{text!r} is not a sha256 (64 lowercase hex digits)"
+
+
+def check_name(text: str) -> str | None:
+    return None if _NAME.match(text) else f"{text!r} is not a recipe name (lowercase letters, digits, dashes)"
+
+
+def check_path(text: str) -> str | None:
+    return None if _PATH.match(text) else f"{text!r} is not an absolute path"
+
+
+def size_bytes(text: str) -> int | None:
+    """Docker's size syntax ("8g", "512m", "1024") in bytes, or None when malformed."""
+    match = _SIZE.match(text)
+    if not match:
+        return None
+    return int(match["number"]) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match["unit"]]
+
+
+def check_size(text: str) -> str | None:
+    return None if size_bytes(text) is not None else f"{text!r} is not a size (like 8g or 512m)"
