@@ -5,6 +5,7 @@ import re
 import shutil
 
 from _common import FAIL, OK, SKIP, WARN, expectation, result, run_tool, version_tuple
+from _packages import installed
 
 CHECK = {
     "id": "nvcc_torch_cuda",
@@ -27,6 +28,8 @@ def find_nvcc():
 
 
 def run(ctx):
+    if not installed("torch"):
+        return result(SKIP, "torch is not installed (see torch_cuda)")
     import torch
 
     builds = bool(expectation(ctx, "builds_kernels"))

@@ -14,6 +14,7 @@ from _common import (
     has_fact,
     result,
 )
+from _packages import installed
 
 CHECK = {
     "id": "torch_arch",
@@ -42,6 +43,8 @@ def visible(ctx):
 
 
 def run(ctx):
+    if not installed("torch"):
+        return result(SKIP, "torch is not installed (see torch_cuda)")
     import torch
 
     cards, arch_list = visible(ctx)
