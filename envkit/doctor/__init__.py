@@ -1,0 +1,98 @@
+"""envkit doctor: every known failure of the stack, detected, explained and fixed (checks/ + a runner).
+
+`run_checks` is the API other parts use (envkit run calls it with scope="host" as its preflight).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from envkit.doctor import context, environments, registry
+from envkit.doctor.registry import CheckSpec
+from envkit.doctor.runner import CheckResult, Run, lanes, run_lane
+from envkit.doctor.worker import Worker
+from envkit.errors import UsageError
+
+__all__ = ["CheckResult", "CheckSpec", "list_checks", "run_checks"]
+
+# Two lanes per environment: the torch-dependent chain and everything else (2 cores in CI).
+MAX_LANES = int(os.environ.get("ENVKIT_DOCTOR_LANES", "2"))
+
+
+def list_checks(checks_dir: Path | None = None) -> list[CheckSpec]:
+    """Every check's header (id, title, scope, depends)."""
+    return registry.discover(checks_dir)
+
+
+def run_checks(
+    scope: str | None = None,
+    recipe: str | None = None,
+    image: str | None = None,
+    python: str | None = None,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+    *,
+    facts: dict[str, Any] | None = None,
+    expectations: dict[str, Any] | None = None,
+    checks_dir: Path | None = None,
+    timeout: float | None = None,
+) -> list[CheckResult]:
+    """Run the selected checks and return their results in the checks' order.
+
+    scope: "host", "env" or None (both). recipe: judge against its expectations (else the hardware).
+    image / python: where env checks run (default: this interpreter); host checks always run here.
+    facts: injected probe results (tests only: GPUs, driver, camera). expectations: a recipe's
+    expectations() dict instead of `recipe`. checks_dir / timeout: another checks folder, seconds per check.
+    """
+    if scope not in (None, *registry.SCOPES):
+        raise UsageError(f"unknown scope {scope!r}", fix="use 'host' or 'env'")
+    if image and python:
+        raise UsageError("--image and --python both say where env checks run", fix="give one of them")
+    folder = checks_dir or registry.checks_dir()
+    specs = [spec for spec in registry.discover(folder) if scope in (None, spec.scope)]
+    chosen, skipped = registry.select(specs, only=only, skip=skip)
+    ctx = context.build(recipe, facts, expectations)
+    run = Run(chosen, skipped, timeout)
+    envs: dict[str, environments.Environment] = {}
+    try:
+        if any(spec.scope == "host" for spec in chosen):
+            envs["host"] = environments.local(folder)
+            envs["host"].name = "host"
+        if any(spec.scope == "env" for spec in chosen):
+            if image:
+                from envkit.doctor.image import open_image
+
+                envs["env"] = open_image(image, folder, ctx["expectations"])
+            else:
+                envs["env"] = environments.local(folder, python)
+        threads = []
+        for scope_name, env in envs.items():
+            for lane in lanes([s for s in chosen if s.scope == scope_name], MAX_LANES):
+                thread = threading.Thread(
+                    target=run_lane,
+                    args=(lane, run, _starter(env.argv), {**ctx, "scope": scope_name}, env.name),
+                    daemon=True,
+                )
+                thread.start()
+                threads.append(thread)
+        for thread in threads:
+            thread.join()
+    finally:
+        for env in envs.values():
+            env.close()
+    return [run.results[spec.id] for spec in chosen]
+
+
+def _starter(argv: list[str]):
+    def start() -> Worker:
+        return Worker(argv, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+
+    return start
+
+
+def exit_code(results: list[CheckResult]) -> int:
+    """0 when nothing failed, 1 when something did (usage errors exit 2 before any check runs)."""
+    return 1 if any(result.status == "fail" for result in results) else 0

@@ -1,0 +1,65 @@
+"""`envkit doctor --image`: a container of any image with python3, the checks mounted read-only."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from envkit.doctor.docker_args import container_run_args
+from envkit.doctor.environments import Environment
+from envkit.errors import UsageError
+
+MOUNT = "/opt/envkit-checks"
+# Keeps the container alive for `docker exec` workers; needs nothing but the image's python3.
+IDLE = "import signal; signal.pause()"
+
+
+def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def open_image(image: str, checks: Path, expectations: dict[str, Any]) -> Environment:
+    """Start one idle container of `image`; workers then run in it with `docker exec -i`."""
+    if shutil.which("docker") is None:
+        raise UsageError("--image needs the docker CLI, which is not installed", fix="install Docker Engine")
+    found = _docker("image", "inspect", "--format", "{{.Id}}", image, timeout=30)
+    if found.returncode != 0:
+        message = (found.stderr or found.stdout).strip().splitlines()
+        raise UsageError(
+            f"--image {image}: {message[-1] if message else 'not found'}",
+            fix="build or pull it first (`docker image ls` lists local images); the doctor never pulls",
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="envkit-doctor-"))
+    run_args = container_run_args(expectations, workdir)
+    started = _docker(
+        "run",
+        "-d",
+        "--rm",
+        "--entrypoint",
+        "python3",
+        "-v",
+        f"{checks}:{MOUNT}:ro",
+        *run_args,
+        image,
+        "-c",
+        IDLE,
+    )
+    if started.returncode != 0:
+        shutil.rmtree(workdir, ignore_errors=True)
+        reason = (started.stderr or started.stdout).strip().splitlines()
+        raise UsageError(
+            f"cannot start a container of {image}: {reason[-1] if reason else 'docker run failed'}",
+            fix="the image needs a python3 on its PATH (>= 3.8); see `docker run --rm IMAGE python3 -V`",
+        )
+    container = started.stdout.strip()
+
+    def remove() -> None:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    env = Environment(f"image {image}", ["docker", "exec", "-i", container, "python3", f"{MOUNT}/_worker.py"])
+    env.closers.append(remove)
+    return env
