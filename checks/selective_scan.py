@@ -71,6 +71,7 @@ def run(ctx):
             "build it: see kernels/ (needs nvcc and a CUDA torch)",
         )
     import torch
+
     from posemamba.scan import selective_scan
 
     device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -318,8 +318,12 @@ def _self_check(device: torch.device) -> float:
 
 
 def kernel_status(run_check: bool = True) -> dict[str, Any]:
-    """What the doctor needs: importable?, built archs, whether they run on this GPU, numerics, reason."""
+    """What the doctor needs: importable?, built archs, whether they run on this GPU, numerics, reason.
+
+    `available` is the verdict (checks/selective_scan.py reads it); `reason` says why, with the fix.
+    """
     status: dict[str, Any] = {
+        "available": False,  # the verdict: importable, runs on this GPU, equal to the reference
         "importable": False,
         "version": None,
         "library": None,
@@ -365,5 +369,6 @@ def kernel_status(run_check: bool = True) -> dict[str, Any]:
         if not status["numerics_ok"]:
             status["reason"] = f"forward differs from the reference by {error:.3g} on a small problem"
             return status
+    status["available"] = True
     status["reason"] = f"ok: {reason}, built for {', '.join(archs)}"
     return status

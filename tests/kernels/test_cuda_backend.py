@@ -198,7 +198,7 @@ def test_without_the_extension_the_backend_says_why_and_how_to_fix():
     with pytest.raises(cuda.CudaScanUnavailable, match="fix: build and install kernels/selective_scan"):
         cuda._ops()
     status = cuda.kernel_status()
-    assert status["importable"] is False and status["archs"] is None
+    assert status["available"] is False and status["importable"] is False and status["archs"] is None
     assert "fix: build and install kernels/selective_scan" in status["reason"]
 
 

@@ -234,7 +234,8 @@ compiled = torch.compile(scan, backend="aot_eager", fullgraph=True)
 compiled(*args).sum().backward()
 report["compiled_grads"] = [[list(a.grad.shape), str(a.grad.dtype)] for a in args]
 status = cuda.kernel_status()
-report["status"] = {k: status[k] for k in ("importable", "archs", "archs_source", "runs_on_gpu", "reason")}
+keys = ("available", "importable", "archs", "archs_source", "runs_on_gpu", "reason")
+report["status"] = {k: status[k] for k in keys}
 print(json.dumps(report))
 """
 
@@ -271,7 +272,8 @@ def test_library_imports_registers_the_ops_and_traces_under_torch_compile(cuda_p
     assert status["importable"] is True and status["archs"] == [ARCH]
     assert status["archs_source"].startswith("cuobjdump")
     if not report["cuda_available"]:
-        assert status["runs_on_gpu"] is None and "torch sees no CUDA GPU" in status["reason"]
+        assert status["available"] is False and status["runs_on_gpu"] is None
+        assert "torch sees no CUDA GPU" in status["reason"]
 
 
 @pytest.mark.cuda_build
