@@ -139,3 +139,16 @@ def test_golden_models_end_to_end_with_the_cuda_backend(device, shared_golden, v
     want = torch.from_numpy(io["output"])
     # The golden model tolerance, widened tenfold for GPU dense-layer summation order.
     assert _close(got, want, 1e-4, 1e-4)
+
+
+def test_the_operator_checks_its_own_arguments(device):
+    """The C++ checks behind torch.ops (for callers that bypass posemamba/scan/cuda.py)."""
+    args = [t.to(device) for t in random_problem(dtype=torch.float32).values()]
+    ops = torch.ops.posemamba_selective_scan
+    strided = [args[0].transpose(1, 2).contiguous().transpose(1, 2), *args[1:]]
+    with pytest.raises(RuntimeError, match="posemamba_selective_scan: u must be contiguous"):
+        ops.fwd(*strided, True)
+    with pytest.raises(RuntimeError, match="posemamba_selective_scan: A must be Float"):
+        ops.fwd(*args[:2], args[2].double(), *args[3:], True)
+    with pytest.raises(RuntimeError, match=r"posemamba_selective_scan: B must have shape \[2, 4, 5, 50\]"):
+        ops.fwd(*args[:3], args[3][..., :-1], *args[4:], True)
