@@ -3,6 +3,8 @@
 #   cuda-venv-torch2.13.0-cu130/  a venv with PyPI's CUDA 13.0 build of torch (4.7 GB, ~70 s cold)
 #   cuobjdump-13.2.51/            nvidia-cuda-cuobjdump (the local CUDA 13.0 has none; PyPI has >= 13.2.51)
 #   cccl-cu12-12.8.90/            CUDA 12.8's CCCL 2.7 headers, for the API check of the .cu sources
+#   torch-2.9.1-include/          the headers of torch 2.9.1 (the rtx5090 recipe's cu128 build), for the
+#                                 API check of selective_scan.cpp (a 900 MB download, 60 MB kept)
 # Source of every pin and trap: shared/research/kernels-feasibility.md (sections 1, 2 and 3).
 # Idempotent: each piece is skipped when its "complete" marker exists. Skipped entirely when there is no
 # nvcc (the compile test then skips with that reason) or when ENVKIT_SKIP_CUDA_BUILD=1.
@@ -65,5 +67,21 @@ if [ ! -e "$cccl/.complete" ]; then
   pypi "$PY" -m pip install -q --target "$cccl" nvidia-cuda-cccl-cu12==12.8.90
   touch "$cccl/.complete"
 fi
+headers="$CACHE/torch-2.9.1-include"
+if [ ! -e "$headers/.complete" ]; then
+  step="extracting torch 2.9.1's headers into $headers"
+  say "$step"
+  rm -rf "$headers" "$headers.download"
+  pypi "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux_2_28_x86_64 -d "$headers.download" torch==2.9.1
+  "$PY" - "$headers.download" "$headers" <<'PYTHON'
+import pathlib, sys, zipfile
+(wheel,) = pathlib.Path(sys.argv[1]).glob("torch-2.9.1-*.whl")
+with zipfile.ZipFile(wheel) as archive:
+    archive.extractall(sys.argv[2], [n for n in archive.namelist() if n.startswith("torch/include/")])
+PYTHON
+  rm -rf "$headers.download"
+  touch "$headers/.complete"
+fi
 rm -f "$failed_marker"
-say "ready: $venv, $tool, $cccl"
+say "ready: $venv, $tool, $cccl, $headers"

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -308,4 +309,32 @@ def test_cu_sources_compile_against_cuda_12_8_cccl(source):
     )
     assert probe.returncode == 0, probe.stderr
     out.unlink()
+    marker.touch()
+
+
+TORCH_291_INCLUDE = CACHE / "torch-2.9.1-include" / "torch" / "include"
+
+
+@pytest.mark.cuda_build
+def test_operator_source_compiles_against_torch_2_9_1_headers():
+    """The one torch-facing file against the rtx5090 recipe's torch (2.9.1, C++17): an API check with
+    g++ -fsyntax-only, since a cu128 torch cannot build with this machine's CUDA 13 nvcc."""
+    _skip_if_switched_off()
+    compiler = shutil.which("g++")
+    if compiler is None:
+        pytest.skip("no g++ on this machine")
+    if not (TORCH_291_INCLUDE.parent.parent / ".complete").exists():
+        pytest.skip(f"torch 2.9.1 headers missing at {TORCH_291_INCLUDE}: {_setup_hint()}")
+    sources = [KERNEL / "csrc" / "selective_scan.cpp", KERNEL / "csrc" / "selective_scan.h"]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    marker = CACHE / "kernel-builds" / f"torch291-{key}.ok"
+    if marker.exists():
+        return
+    includes = [TORCH_291_INCLUDE, TORCH_291_INCLUDE / "torch" / "csrc" / "api" / "include"]
+    includes += [CUDA_HOME / "include", Path(sysconfig.get_paths()["include"]), KERNEL / "csrc"]
+    command = ["nice", "-n", "10", compiler, "-std=c++17", "-fsyntax-only", "-Wall", "-Werror"]
+    command += [f"-I{path}" for path in includes] + [str(sources[0])]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
