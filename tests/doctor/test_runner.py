@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -99,3 +100,28 @@ def test_independent_lanes_run_in_parallel(tmp_path: Path):
     results = run_checks(checks_dir=folder)
     assert [r.status for r in results] == ["ok", "ok"]
     assert time.monotonic() - started < 2.8, "two independent 1.5 s checks should overlap"
+
+
+def oldest_python() -> str | None:
+    """A Python 3.8 interpreter that runs, if this machine has one (pyenv's, or on the PATH)."""
+    for candidate in (
+        *sorted(Path.home().glob(".pyenv/versions/3.8*/bin/python3.8")),
+        shutil.which("python3.8"),
+    ):
+        if candidate and subprocess.run([str(candidate), "-V"], capture_output=True).returncode == 0:
+            return str(candidate)
+    return None
+
+
+def test_every_check_runs_under_python_38():
+    python = oldest_python()
+    if python is None:
+        pytest.skip("no Python 3.8 interpreter on this machine (checks/ promises 3.8 compatibility)")
+    results = run_checks(scope="env", python=python)
+    raised = [r.id for r in results if "the check itself raised" in r.summary or "was killed" in r.summary]
+    assert not raised, [r.details for r in results if r.id in raised]
+    version = next(r for r in results if r.id == "python_version")
+    assert version.status == "warn" and version.summary.startswith("Python 3.8.")  # torch 2.9 needs 3.10
+    for helper in data_dir("checks").glob("*.py"):  # host checks too: they must at least compile
+        compiled = subprocess.run([python, "-m", "py_compile", str(helper)], capture_output=True, text=True)
+        assert compiled.returncode == 0, compiled.stderr
