@@ -36,9 +36,11 @@ OPENMMLAB = [
     "scipy==1.13.1",
     "six==1.17.0",
     "wheel",
+    "torchvision==0.28.0",  # PyPI's is +cu130: beside the +cpu torch its ops cannot load (row 6c)
 ]
 # openmmlab-install.md row 5a: the prebuilt xtcocotools wheel against numpy 2 (xtcocoapi#45).
-XTCOCOTOOLS = ["numpy==2.2.6", "xtcocotools==1.14.3"]
+# Rows 1b/6e: setuptools >= 82 has no pkg_resources, which mmengine 0.10.7 imports (mmcv#3325).
+XTCOCOTOOLS = ["numpy==2.2.6", "xtcocotools==1.14.3", "setuptools==84.2.1", "mmengine==0.10.7"]
 
 
 def _pip(python: Path, *args: str) -> None:
@@ -124,7 +126,8 @@ def openmmlab_venv() -> Path:
 
 
 def xtcocotools_venv() -> Path:
-    """numpy 2 with the prebuilt xtcocotools 1.14.3 wheel (built against numpy 1)."""
+    """numpy 2 with the prebuilt xtcocotools 1.14.3 wheel (built against numpy 1); setuptools 84 (no
+    pkg_resources) beside mmengine 0.10.7 (--no-deps: only its metadata and files matter here)."""
 
     def steps(venv: Path, python: Path, work: Path) -> None:
         _pip(python, "--no-deps", *XTCOCOTOOLS)
