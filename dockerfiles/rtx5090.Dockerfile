@@ -47,9 +47,10 @@ RUN --mount=type=cache,target=/root/.cache/pip \
       ninja==1.11.1.4 \
       cython==3.0.12 \
       numpy==1.26.4
-# torch 2.9.1 (12.8 build) from its own index; PyPI's default build would differ.
+# torch 2.9.1 (12.8 build). Its index is an extra index: torch resolves to the local
+# version there (+cu128 sorts above PyPI's), while the pinned dependencies (numpy, pillow) still come from PyPI.
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install -c /opt/envkit/constraints.txt --index-url https://download.pytorch.org/whl/cu128 \
+    pip install -c /opt/envkit/constraints.txt --extra-index-url https://download.pytorch.org/whl/cu128 \
       torch==2.9.1 torchvision==0.24.1 torchaudio==2.9.1
 # mmcv 2.1.0 from source WITH its compiled ops (mmcv._ext): no prebuilt wheel exists for this torch.
 #   MMCV_WITH_OPS=1     build the ops; FORCE_CUDA=1: docker build has no GPU, so setup.py would skip CUDA
@@ -109,9 +110,10 @@ RUN mkdir -p /opt/envkit \
       > /opt/envkit/constraints.txt
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install -c /opt/envkit/constraints.txt pip==25.3 'setuptools>=77.0.3,<82'
-# torch 2.9.1 (12.8 build) from its own index; PyPI's default build would differ.
+# torch 2.9.1 (12.8 build). Its index is an extra index: torch resolves to the local
+# version there (+cu128 sorts above PyPI's), while the pinned dependencies (numpy, pillow) still come from PyPI.
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install -c /opt/envkit/constraints.txt --index-url https://download.pytorch.org/whl/cu128 \
+    pip install -c /opt/envkit/constraints.txt --extra-index-url https://download.pytorch.org/whl/cu128 \
       torch==2.9.1 torchvision==0.24.1 torchaudio==2.9.1
 # The wheels built in the devel stage (bind-mounted, so they leave no layer behind), then the OpenMMLab stack:
 #   mmdet 3.2.0: mmpose 1.3.2 needs mmdet < 3.3.0; mmdet needs mmcv < 2.2.0 (strict), met by mmcv 2.1.0

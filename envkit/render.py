@@ -7,6 +7,7 @@ additionally shell-quote values (`q`) and JSON-quote labels and ENV values (`dq`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shlex
 from pathlib import Path
@@ -28,6 +29,7 @@ _REALSENSE_BUILD_APT = ["cmake", "curl", "ca-certificates", "pkg-config", "libus
 _REALSENSE_RUNTIME_APT = ["libusb-1.0-0"]
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("dockerfiles") / "templates")),

@@ -46,3 +46,18 @@ def test_check_recipe_ok_line() -> None:
     result = runner.invoke(app, ["check-recipe", "rtx5090"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("rtx5090.toml: ok (")
+
+
+def test_recipes_marks_an_invalid_recipe_instead_of_failing(tmp_path, monkeypatch) -> None:
+    from envkit.resources import data_dir
+
+    shipped = data_dir("recipes")
+    (tmp_path / "rtx5090.toml").write_text((shipped / "rtx5090.toml").read_text())
+    (tmp_path / "broken.toml").write_text(
+        (shipped / "rtx5090.toml").read_text().replace('mmcv = "2.1.0"', 'mmcv = "2.2.0"')
+    )
+    monkeypatch.setattr("envkit.recipes.loader.data_dir", lambda name: tmp_path)
+    result = runner.invoke(app, ["recipes"])
+    assert result.exit_code == 0, result.output
+    broken = next(line for line in result.output.splitlines() if line.startswith("broken"))
+    assert "invalid: mmcv 2.2.0 is outside" in broken

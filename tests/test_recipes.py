@@ -35,7 +35,7 @@ def test_rtx5090_pins() -> None:
     assert (recipe.python, recipe.torch) == ("3.10", "2.9.1")
     assert (recipe.torchvision, recipe.torchaudio) == ("0.24.1", "2.9.1")
     assert recipe.torch_index == "https://download.pytorch.org/whl/cu128"
-    assert recipe.arch_list == ("12.0+PTX",)
+    assert recipe.arch_list == ["12.0+PTX"]
     mm = recipe.openmmlab
     assert mm is not None
     assert (mm.mmcv, mm.mmdet, mm.mmpose, mm.chumpy) == ("2.1.0", "3.2.0", "1.3.2", "absent")
@@ -57,7 +57,7 @@ def test_expectations_have_the_documented_keys() -> None:
 
 def test_cpu_recipe_has_no_cuda() -> None:
     recipe = load_recipe("cpu")
-    assert recipe.cuda is None and recipe.arch_list == () and recipe.gpus == ()
+    assert recipe.cuda is None and recipe.arch_list == [] and recipe.gpus == []
     assert recipe.torch_cuda == "cpu" and not recipe.builds_kernels
     assert recipe.expectations()["min_driver"] is None
 

@@ -111,7 +111,7 @@ def test_rtx5090_shows_every_seed_fix() -> None:
     assert "--no-binary xtcocotools" in text and "xtcocotools==1.14.3" in text and "numpy==1.26.4" in text
     assert ".mim" in text and "model-index.yml" in text
     assert "'mmengine @ git+https://github.com/open-mmlab/mmengine.git@25434293'" in text
-    assert "--index-url https://download.pytorch.org/whl/cu128" in text and "torch==2.9.1" in text
+    assert "--extra-index-url https://download.pytorch.org/whl/cu128" in text and "torch==2.9.1" in text
     assert "pip wheel -c /opt/envkit/constraints.txt --no-deps --no-build-isolation --no-cache-dir \\\n" \
            "      /opt/envkit/build/selective_scan" in text  # fmt: skip
     assert "pyrealsense2==2.59.1.11053" in text
@@ -146,7 +146,7 @@ def test_rtx5090_stages_labels_and_user(tmp_path: Path) -> None:
 
 def test_dgx_spark_keeps_ngc_torch_and_builds_realsense() -> None:
     text = render(load_recipe("dgx-spark"))
-    assert "torch==" not in text and "--index-url" not in text
+    assert "torch==" not in text and "index-url" not in text
     assert text.count("FROM nvcr.io/nvidia/pytorch:25.09-py3 AS") == 2
     assert "NGC publishes no separate runtime image" in text
     for line in text.splitlines():
@@ -160,7 +160,7 @@ def test_cpu_builds_mmcv_ops_without_cuda(tmp_path: Path) -> None:
     text = _code(render(load_recipe("cpu")), tmp_path)
     assert "RUN MMCV_WITH_OPS=1" in text
     assert "FORCE_CUDA" not in text and "TORCH_CUDA_ARCH_LIST" not in text and "selective_scan" not in text
-    assert "--index-url https://download.pytorch.org/whl/cpu" in text
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
 
 
 def test_ci_minimal_on_the_local_debian_base(tmp_path: Path) -> None:

@@ -118,6 +118,23 @@ def _arch_covers_gpus(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     return problems
 
 
+def _arch_target_only(recipe: Recipe, kb: Knowledge) -> list[Problem]:
+    """Each arch entry costs a full nvcc pass over mmcv and the kernels; keep the ones a GPU runs."""
+    capabilities = [gpu.compute_capability for name in recipe.gpus if (gpu := kb.gpu(name))]
+    if len(capabilities) != len(recipe.gpus):
+        return []  # unknown GPUs are reported by gpu-known
+    return [
+        Problem(
+            "cuda.arch_list",
+            f"{entry} runs on none of the recipe's GPUs ({', '.join(recipe.gpus)}) "
+            "and only lengthens every build",
+            f"drop {entry}, or add the GPU it is for to gpus",
+        )
+        for entry in recipe.arch_list
+        if not any(arch_runs_on([entry], capability) for capability in capabilities)
+    ]
+
+
 def _arch_in_toolkit(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     assert recipe.cuda
     problems = []
@@ -489,12 +506,23 @@ def recipe_pins(recipe: Recipe) -> dict[str, Pin]:
     return pins
 
 
+_last_pins: tuple[Recipe, dict[str, Pin]] | None = None
+
+
+def _pins_of(recipe: Recipe) -> dict[str, Pin]:
+    """recipe_pins, remembered for the recipe being checked (every guard reads them twice)."""
+    global _last_pins
+    if _last_pins is None or _last_pins[0] is not recipe:
+        _last_pins = (recipe, recipe_pins(recipe))
+    return _last_pins[1]
+
+
 def _pins_consistent(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     return [
         Problem(
             pin.field, f"the pins for {name} ({pin.text}) allow no version", f"make the pins for {name} agree"
         )
-        for name, pin in recipe_pins(recipe).items()
+        for name, pin in _pins_of(recipe).items()
         if not overlaps(pin.spec, pin.spec)
     ]
 
@@ -504,11 +532,11 @@ def _guard_rule(guard: Guard) -> Rule:
     when_key, then_key = canonicalize_name(when.name), canonicalize_name(then.name)
 
     def applies(recipe: Recipe) -> bool:
-        pin = recipe_pins(recipe).get(when_key)
+        pin = _pins_of(recipe).get(when_key)
         return pin is not None and overlaps(pin.spec, when.specifier)
 
     def check(recipe: Recipe, kb: Knowledge) -> list[Problem]:
-        pins = recipe_pins(recipe)
+        pins = _pins_of(recipe)
         trigger = pins[when_key]
         pin = pins.get(then_key)
         if pin is None:
@@ -569,6 +597,13 @@ BASE_RULES: tuple[Rule, ...] = (
         f"{_B1}; pytorch#164596",
         lambda r: r.cuda is not None and bool(r.gpus),
         _arch_covers_gpus,
+    ),
+    Rule(
+        "arch-target-only",
+        "every arch entry runs on one of the recipe's GPUs (each entry is another nvcc pass)",
+        "issue 2 (arch list for the target only); openmmlab-install.md (mmcv build ~25 min per pass)",
+        lambda r: r.cuda is not None and bool(r.gpus),
+        _arch_target_only,
     ),
     Rule(
         "arch-in-toolkit",

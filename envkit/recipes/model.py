@@ -57,7 +57,7 @@ class Recipe:
     hash: str
     description: str
     platform: str
-    gpus: tuple[str, ...]
+    gpus: list[str]
     shm_size: str
     display: bool
     family: str
@@ -65,7 +65,7 @@ class Recipe:
     runtime_image: str
     pip_constraint: str | None
     cuda: str | None
-    arch_list: tuple[str, ...]
+    arch_list: list[str]
     python: str
     torch: str | None
     torch_cuda: str | None

@@ -207,9 +207,9 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
     """Build a Recipe from parsed TOML; append a Problem per bad field; None when any field is bad."""
     top = _Reader(problems, data, "")
     name = top.text("name", values.check_name, example='"rtx5090"')
-    description = top.text("description", required=False) or ""
+    description = top.text("description", values.check_text, required=False) or ""
     platform = top.choice("platform", PLATFORMS)
-    gpus = top.texts("gpus", example='["RTX 5090"]')
+    gpus = top.texts("gpus", values.check_text, example='["RTX 5090"]')
     shm_size = top.text("shm_size", values.check_size, example='"8g"')
     display = top.flag("display", False)
 
@@ -307,7 +307,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
         hash=recipe_hash(data),
         description=description,
         platform=platform,
-        gpus=gpus,
+        gpus=list(gpus),
         shm_size=shm_size,
         display=display,
         family=family,
@@ -315,7 +315,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
         runtime_image=runtime,
         pip_constraint=pip_constraint,
         cuda=cuda_version,
-        arch_list=arch_list,
+        arch_list=list(arch_list),
         python=python,
         torch=torch,
         torch_cuda=torch_cuda,

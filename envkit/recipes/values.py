@@ -32,6 +32,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SIZE = re.compile(r"^(?P<number>[1-9][0-9]*)(?P<unit>[kmg]?)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9\-]{0,39}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/\-]+$")
+# One line of prose (descriptions, GPU names): no quotes, backslashes, $ or backticks, no control characters.
+_TEXT = re.compile(r"^[A-Za-z0-9 .,:()+/_\-'=<>@%*!?#]*$")
 
 
 def check_version(text: str) -> str | None:
@@ -120,6 +122,13 @@ def check_name(text: str) -> str | None:
 
 def check_path(text: str) -> str | None:
     return None if _PATH.match(text) else f"{text!r} is not an absolute path"
+
+
+def check_text(text: str) -> str | None:
+    """One line of prose that ends up in a Dockerfile comment or label."""
+    if not _TEXT.match(text):
+        return f"{text!r} is not one line of plain text (no quotes, backslashes, $, `, ;, &, newlines)"
+    return None
 
 
 def size_bytes(text: str) -> int | None:
