@@ -40,7 +40,14 @@ OPENMMLAB = [
 ]
 # openmmlab-install.md row 5a: the prebuilt xtcocotools wheel against numpy 2 (xtcocoapi#45).
 # Rows 1b/6e: setuptools >= 82 has no pkg_resources, which mmengine 0.10.7 imports (mmcv#3325).
-XTCOCOTOOLS = ["numpy==2.2.6", "xtcocotools==1.14.3", "setuptools==84.2.1", "mmengine==0.10.7"]
+# And a -headless OpenCV, which has no GUI backend for cv2.imshow (live-pose's window).
+XTCOCOTOOLS = [
+    "numpy==2.2.6",
+    "xtcocotools==1.14.3",
+    "setuptools==84.2.1",
+    "mmengine==0.10.7",
+    "opencv-python-headless==4.12.0.88",
+]
 
 
 def _pip(python: Path, *args: str) -> None:
@@ -127,7 +134,8 @@ def openmmlab_venv() -> Path:
 
 def xtcocotools_venv() -> Path:
     """numpy 2 with the prebuilt xtcocotools 1.14.3 wheel (built against numpy 1); setuptools 84 (no
-    pkg_resources) beside mmengine 0.10.7 (--no-deps: only its metadata and files matter here)."""
+    pkg_resources) beside mmengine 0.10.7 (--no-deps: only its metadata and files matter here); a
+    -headless OpenCV."""
 
     def steps(venv: Path, python: Path, work: Path) -> None:
         _pip(python, "--no-deps", *XTCOCOTOOLS)
