@@ -77,6 +77,9 @@ def _build(name: str, key: str, steps) -> Path:
     steps(target, target / "bin" / "python", work)
     shutil.rmtree(work, ignore_errors=True)
     (target / ".complete").write_text(key)
+    for stale in CACHE.glob(f"{name}-*"):  # older specs of this venv: a few hundred MB each
+        if stale != target and len(stale.name) == len(target.name):
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 
@@ -129,7 +132,9 @@ def openmmlab_venv() -> Path:
         # `setup.py develop`, which makes the .mim links that a modern editable install lacks).
         _pip(python, "--no-deps", "--no-build-isolation", "--use-pep517", "-e", str(source))
 
-    return _build("openmmlab", key, steps)
+    # One venv per test venv (the .pth points into it): other checkouts' venvs are left alone.
+    site = hashlib.sha256(main_site.encode()).hexdigest()[:6]
+    return _build(f"openmmlab-{site}", key, steps)
 
 
 def xtcocotools_venv() -> Path:
