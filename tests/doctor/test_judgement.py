@@ -198,3 +198,10 @@ def test_selective_scan_in_this_install_says_why_it_cannot_run():
     outcome = load_check("selective_scan").run({})
     assert outcome["status"] == "skip"
     assert outcome["summary"]  # the reason: not installed, no kernel_status yet, or not built here
+
+
+def test_gpu_arch_without_a_recipe_says_what_the_gpu_needs(knowledge):
+    outcome = load_check("gpu_arch").run({"facts": {"gpus": [RTX_5090]}, "knowledge": knowledge})
+    assert outcome["status"] == "ok"
+    assert "compute capability 12.0, needs CUDA >= 12.8" in outcome["summary"]
+    assert "cu128" in outcome["details"]
