@@ -121,3 +121,14 @@ def test_the_container_reaches_the_display_with_the_cookie_and_no_xhost(
     )
     assert done.returncode == 0, done.stderr
     assert "(True, 'accepted')" in done.stdout
+
+
+def test_an_image_without_python3_is_a_usage_error_with_the_fix(image: str):
+    done = subprocess.run(
+        [sys.executable, "-m", "envkit", "doctor", "--image", BASE, "--only", "python_version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot start a container of {BASE}" in done.stderr and "python3" in done.stderr
