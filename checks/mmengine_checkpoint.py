@@ -10,7 +10,7 @@ CHECK = {
     "id": "mmengine_checkpoint",
     "title": "mmengine checkpoint loading (torch >= 2.6)",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 # env-anchors.md B.3/B.4: mmengine <= 0.10.7 calls torch.load without weights_only=False, so torch >= 2.6

@@ -7,7 +7,7 @@ CHECK = {
     "id": "selective_scan",
     "title": "selective-scan kernel vs reference",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
     "timeout": 120,
 }
 

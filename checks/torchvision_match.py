@@ -10,7 +10,7 @@ CHECK = {
     "id": "torchvision_match",
     "title": "torchvision matches torch",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 # openmmlab-install.md rows 6c/6e and "Checks a diagnoser should run" #4: PyPI's torchvision 0.28.0 is

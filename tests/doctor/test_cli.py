@@ -29,7 +29,7 @@ def test_list_names_every_check_with_scope_and_title():
     listed = {row["id"]: row for row in json.loads(done.stdout)}
     assert set(listed) == {spec.id for spec in list_checks()}
     assert len(listed) >= 23
-    assert listed["torch_arch"]["depends"] == ["torch_cuda"]
+    assert listed["torch_arch"]["depends"] == ["torch_import"]
     assert {row["scope"] for row in listed.values()} == {"host", "env"}
 
 
