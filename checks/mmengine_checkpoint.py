@@ -38,7 +38,9 @@ def run(ctx):
     try:
         loaded = _load_checkpoint(path, map_location="cpu")
     except Exception as error:
-        return result(FAIL, "mmengine cannot load a checkpoint: %s" % last_line(error), details, FIX)
+        # torch's message goes on for a paragraph; its first sentence is the one users search for.
+        first = last_line(error).split(". ")[0].rstrip(".")
+        return result(FAIL, "mmengine cannot load a checkpoint: %s" % first, details + "\n" + str(error), FIX)
     finally:
         os.remove(path)
         os.rmdir(folder)
