@@ -126,3 +126,15 @@ def test_every_check_runs_under_python_38():
         source = "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')"  # no .pyc written
         compiled = subprocess.run([python, "-c", source, str(helper)], capture_output=True, text=True)
         assert compiled.returncode == 0, compiled.stderr
+
+
+def test_host_scope_is_the_preflight_api_envkit_run_uses():
+    from envkit.doctor import exit_code, list_checks
+
+    results = run_checks(
+        scope="host", expectations={"recipe": "cpu", "cuda": None, "shm_size_bytes": 2 * 1024**3}
+    )
+    host_ids = {spec.id for spec in list_checks() if spec.scope == "host"}
+    assert {r.id for r in results} == host_ids
+    assert all(r.where == "host" and r.status in ("ok", "warn", "fail", "skip", "info") for r in results)
+    assert exit_code(results) == (1 if any(r.status == "fail" for r in results) else 0)
