@@ -9,7 +9,7 @@ CHECK = {
     "id": "mm_versions",
     "title": "mmdet / mmpose version guards",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 # env-anchors.md B.3/B.4 (mmdet/__init__.py v3.3.0: mmcv < 2.2.0, strict; mmdetection#12312, mmcv#3096).

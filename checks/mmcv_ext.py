@@ -7,7 +7,7 @@ CHECK = {
     "id": "mmcv_ext",
     "title": "mmcv._ext present and an op runs",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 # env-anchors.md B.3/B.4 (mmcv#2059, #3310, #3319; mmcv setup.py; openmmlab-install.md rows 2b-2h).

@@ -10,7 +10,7 @@ CHECK = {
     "id": "mmengine_checkpoint",
     "title": "mmengine checkpoint loading (torch >= 2.6)",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 # env-anchors.md B.3/B.4: mmengine <= 0.10.7 calls torch.load without weights_only=False, so torch >= 2.6
@@ -38,7 +38,9 @@ def run(ctx):
     try:
         loaded = _load_checkpoint(path, map_location="cpu")
     except Exception as error:
-        return result(FAIL, "mmengine cannot load a checkpoint: %s" % last_line(error), details, FIX)
+        # torch's message goes on for a paragraph; its first sentence is the one users search for.
+        first = last_line(error).split(". ")[0].rstrip(".")
+        return result(FAIL, "mmengine cannot load a checkpoint: %s" % first, details + "\n" + str(error), FIX)
     finally:
         os.remove(path)
         os.rmdir(folder)

@@ -11,7 +11,7 @@ CHECK = {
     "id": "nvcc_torch_cuda",
     "title": "nvcc major == torch CUDA major",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 
@@ -29,7 +29,7 @@ def find_nvcc():
 
 def run(ctx):
     if not installed("torch"):
-        return result(SKIP, "torch is not installed (see torch_cuda)")
+        return result(SKIP, "torch is not installed (see torch_import)")
     import torch
 
     builds = bool(expectation(ctx, "builds_kernels"))

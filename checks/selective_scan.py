@@ -1,99 +1,63 @@
-"""Is PoseMamba's selective-scan CUDA kernel built, and does it match the reference scan?"""
+"""Is PoseMamba's selective-scan CUDA kernel built, does it run on this GPU, and match the reference?"""
 
-from _common import FAIL, OK, SKIP, expectation, last_line, result
+from _common import FAIL, OK, SKIP, expectation, fact, has_fact, last_line, result
 from _packages import installed
 
 CHECK = {
     "id": "selective_scan",
     "title": "selective-scan kernel vs reference",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
+    "timeout": 120,
 }
 
-TOLERANCE = 1e-3
+BUILD = "build it: see kernels/ (needs nvcc with torch's CUDA major, and TORCH_CUDA_ARCH_LIST with this GPU)"
 
 
-def status_of(report):
-    """kernel_status() may answer a dict or an object: read 'available'/'ok' and 'reason' from either."""
-    get = (
-        report.get if isinstance(report, dict) else (lambda key, default=None: getattr(report, key, default))
-    )
-    available = get("available", None)
-    if available is None:
-        available = get("ok", False)
-    return bool(available), str(get("reason", "") or get("detail", "") or report)
-
-
-def small_problem(torch, device):
-    generator = torch.Generator().manual_seed(0)
-    batch, dim, state, length = 1, 4, 4, 16
-
-    def rand(*shape):
-        return torch.randn(*shape, generator=generator).to(device)
-
-    return dict(
-        u=rand(batch, dim, length),
-        delta=rand(batch, dim, length),
-        A=-torch.rand(dim, state, generator=generator).to(device),
-        B=rand(batch, 1, state, length),
-        C=rand(batch, 1, state, length),
-        D=rand(dim),
-        delta_bias=rand(dim),
-    )
-
-
-def run(ctx):
-    needed = bool(expectation(ctx, "builds_kernels"))
-    missing = FAIL if needed else SKIP
+def kernel_status(ctx):
+    """posemamba.scan.cuda.kernel_status(): the kernels part runs the kernel against the reference scan
+    on a small problem on the GPU (keys importable, runs_on_gpu, numerics_ok, max_abs_error, reason).
+    Injected facts stand in for it in tests, since it only means something on a GPU."""
+    if has_fact(ctx, "kernel_status"):
+        return fact(ctx, "kernel_status"), None
     if not installed("posemamba"):
-        return result(missing, "posemamba is not installed", "", "pip install envkit (it ships posemamba)")
+        return None, "posemamba is not installed"
     try:
         from posemamba.scan import cuda as scan_cuda
     except Exception as error:
-        return result(
-            missing,
-            "posemamba.scan.cuda is not importable: %s" % last_line(error),
-            "",
-            "build the kernel (kernels/)",
-        )
-    kernel_status = getattr(scan_cuda, "kernel_status", None)
-    if kernel_status is None:
-        return result(
-            missing,
-            "posemamba.scan.cuda has no kernel_status() yet (the kernels part is not in this install)",
-        )
-    available, reason = status_of(kernel_status())
-    if not available:
-        return result(
-            missing,
-            "selective-scan kernel not available: %s" % reason,
-            "",
-            "build it: see kernels/ (needs nvcc and a CUDA torch)",
-        )
-    import torch
+        return None, "posemamba.scan.cuda is not importable: %s" % last_line(error)
+    probe = getattr(scan_cuda, "kernel_status", None)
+    if probe is None:
+        return None, "posemamba.scan.cuda has no kernel_status() (the kernels part is not in this install)"
+    return probe(), None
 
-    from posemamba.scan import selective_scan
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    problem = small_problem(torch, device)
-    try:
-        fast = selective_scan(backend="cuda", **problem)
-        reference = selective_scan(backend="ref", **problem)
-    except Exception as error:
+def run(ctx):
+    missing = FAIL if expectation(ctx, "builds_kernels") else SKIP
+    status, why = kernel_status(ctx)
+    if status is None:
+        return result(missing, why, "", BUILD if missing == FAIL else "")
+    if not isinstance(status, dict):
+        return result(FAIL, "kernel_status() returned %r, not a dict" % (status,))
+    reason = str(status.get("reason") or "")
+    details = ", ".join("%s=%s" % (k, v) for k, v in sorted(status.items()) if k != "reason")
+    if not status.get("importable"):
+        return result(missing, "selective-scan kernel not built: %s" % reason, details, BUILD)
+    if status.get("runs_on_gpu") is None:
+        return result(SKIP, "kernel importable, but no CUDA GPU here to run it on", details)
+    if not status.get("runs_on_gpu"):
+        return result(FAIL, "selective-scan kernel cannot run on this GPU: %s" % reason, details, BUILD)
+    if status.get("numerics_ok") is False:
         return result(
             FAIL,
-            "the selective-scan kernel raised: %s" % last_line(error),
-            reason,
-            "rebuild the kernel for this GPU's arch",
+            "selective-scan kernel differs from the reference scan (max error %s)"
+            % status.get("max_abs_error"),
+            details,
+            "rebuild the kernel for this GPU (kernels/); report the numbers if it persists",
         )
-    error = float((fast - reference).abs().max())
-    if error > TOLERANCE:
-        return result(
-            FAIL,
-            "kernel differs from the reference scan by %.2e (> %.0e)" % (error, TOLERANCE),
-            reason,
-            "rebuild the kernel",
-        )
+    gpu = (status.get("gpu") or {}).get("name", "the GPU")
     return result(
-        OK, "selective-scan kernel on %s matches the reference (max error %.1e)" % (device, error), reason
+        OK,
+        "selective-scan kernel runs on %s, max error vs reference %s" % (gpu, status.get("max_abs_error")),
+        details,
     )

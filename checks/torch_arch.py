@@ -20,7 +20,7 @@ CHECK = {
     "id": "torch_arch",
     "title": "torch arch coverage per GPU",
     "scope": "env",
-    "depends": ["torch_cuda"],
+    "depends": ["torch_import"],
 }
 
 NO_KERNEL = "CUDA error: no kernel image is available for execution on the device"  # env-anchors.md B.4
@@ -44,7 +44,7 @@ def visible(ctx):
 
 def run(ctx):
     if not installed("torch"):
-        return result(SKIP, "torch is not installed (see torch_cuda)")
+        return result(SKIP, "torch is not installed (see torch_import)")
     import torch
 
     cards, arch_list = visible(ctx)

@@ -1,28 +1,18 @@
-"""Does torch import, is it the build the recipe pins (CUDA or CPU), and does it see the GPU?"""
+"""Is torch the build the recipe pins (CUDA or CPU), and does it see the GPU?"""
 
-import importlib.util
+from _common import FAIL, OK, expectation, gpus, result, version_tuple
 
-from _common import FAIL, OK, WARN, expectation, gpus, last_line, result, version_tuple
-
-CHECK = {"id": "torch_cuda", "title": "torch import, CUDA build vs runtime", "scope": "env", "depends": []}
+CHECK = {
+    "id": "torch_cuda",
+    "title": "torch CUDA build vs runtime",
+    "scope": "env",
+    "depends": ["torch_import"],
+}
 
 
 def run(ctx):
-    if importlib.util.find_spec("torch") is None:
-        status = FAIL if expectation(ctx, "torch") else WARN
-        return result(
-            status,
-            "torch is not installed in this environment",
-            "",
-            "pip install torch==%s from the index of its CUDA build (or use the recipe's image)"
-            % (expectation(ctx, "torch") or "<version>"),
-        )
-    try:
-        import torch
-    except Exception as error:
-        return result(
-            FAIL, "import torch failed: %s" % last_line(error), "", "reinstall torch in this environment"
-        )
+    import torch  # torch_import has checked that it imports
+
     built = torch.version.cuda
     cards = gpus(ctx)
     available = torch.cuda.is_available() if built else False

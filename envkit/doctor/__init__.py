@@ -57,6 +57,7 @@ def run_checks(
     ctx = context.build(recipe, facts, expectations)
     run = Run(chosen, skipped, timeout)
     envs: dict[str, environments.Environment] = {}
+    started: list[Worker] = []
     try:
         if any(spec.scope == "host" for spec in chosen):
             envs["host"] = environments.local(folder)
@@ -73,7 +74,7 @@ def run_checks(
             for lane in lanes([s for s in chosen if s.scope == scope_name], MAX_LANES):
                 thread = threading.Thread(
                     target=run_lane,
-                    args=(lane, run, _starter(env.argv), {**ctx, "scope": scope_name}, env.name),
+                    args=(lane, run, _starter(env.argv, started), {**ctx, "scope": scope_name}, env.name),
                     daemon=True,
                 )
                 thread.start()
@@ -81,14 +82,18 @@ def run_checks(
         for thread in threads:
             thread.join()
     finally:
+        for worker in started:  # after Ctrl-C: no worker (or what it started) outlives the doctor
+            worker.kill()
         for env in envs.values():
             env.close()
     return [run.results[spec.id] for spec in chosen]
 
 
-def _starter(argv: list[str]):
+def _starter(argv: list[str], started: list[Worker]):
     def start() -> Worker:
-        return Worker(argv, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+        worker = Worker(argv, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+        started.append(worker)
+        return worker
 
     return start
 

@@ -49,9 +49,10 @@ def open_image(image: str, checks: Path, expectations: dict[str, Any]) -> Enviro
     )
     if started.returncode != 0:
         shutil.rmtree(workdir, ignore_errors=True)
-        reason = (started.stderr or started.stdout).strip().splitlines()
+        lines = (started.stderr or started.stdout).strip().splitlines()
+        reason = next((line for line in lines if "docker run --help" not in line), "docker run failed")
         raise UsageError(
-            f"cannot start a container of {image}: {reason[-1] if reason else 'docker run failed'}",
+            f"cannot start a container of {image}: {reason.removeprefix('docker: ')}",
             fix="the image needs a python3 on its PATH (>= 3.8); see `docker run --rm IMAGE python3 -V`",
         )
     container = started.stdout.strip()

@@ -36,9 +36,18 @@ OPENMMLAB = [
     "scipy==1.13.1",
     "six==1.17.0",
     "wheel",
+    "torchvision==0.28.0",  # PyPI's is +cu130: beside the +cpu torch its ops cannot load (row 6c)
 ]
 # openmmlab-install.md row 5a: the prebuilt xtcocotools wheel against numpy 2 (xtcocoapi#45).
-XTCOCOTOOLS = ["numpy==2.2.6", "xtcocotools==1.14.3"]
+# Rows 1b/6e: setuptools >= 82 has no pkg_resources, which mmengine 0.10.7 imports (mmcv#3325).
+# And a -headless OpenCV, which has no GUI backend for cv2.imshow (live-pose's window).
+XTCOCOTOOLS = [
+    "numpy==2.2.6",
+    "xtcocotools==1.14.3",
+    "setuptools==84.2.1",
+    "mmengine==0.10.7",
+    "opencv-python-headless==4.12.0.88",
+]
 
 
 def _pip(python: Path, *args: str) -> None:
@@ -68,6 +77,9 @@ def _build(name: str, key: str, steps) -> Path:
     steps(target, target / "bin" / "python", work)
     shutil.rmtree(work, ignore_errors=True)
     (target / ".complete").write_text(key)
+    for stale in CACHE.glob(f"{name}-*"):  # older specs of this venv: a few hundred MB each
+        if stale != target and len(stale.name) == len(target.name):
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 
@@ -120,11 +132,15 @@ def openmmlab_venv() -> Path:
         # `setup.py develop`, which makes the .mim links that a modern editable install lacks).
         _pip(python, "--no-deps", "--no-build-isolation", "--use-pep517", "-e", str(source))
 
-    return _build("openmmlab", key, steps)
+    # One venv per test venv (the .pth points into it): other checkouts' venvs are left alone.
+    site = hashlib.sha256(main_site.encode()).hexdigest()[:6]
+    return _build(f"openmmlab-{site}", key, steps)
 
 
 def xtcocotools_venv() -> Path:
-    """numpy 2 with the prebuilt xtcocotools 1.14.3 wheel (built against numpy 1)."""
+    """numpy 2 with the prebuilt xtcocotools 1.14.3 wheel (built against numpy 1); setuptools 84 (no
+    pkg_resources) beside mmengine 0.10.7 (--no-deps: only its metadata and files matter here); a
+    -headless OpenCV."""
 
     def steps(venv: Path, python: Path, work: Path) -> None:
         _pip(python, "--no-deps", *XTCOCOTOOLS)

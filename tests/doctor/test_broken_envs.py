@@ -89,3 +89,34 @@ def test_realsense_camera_on_usb2_is_a_warning(openmmlab_python: Path):
     facts["realsense_devices"][0]["usb"] = "3.2"
     (result,) = run_checks(only=["realsense_env"], python=str(openmmlab_python), facts=facts)
     assert result.status == "ok"
+
+
+def test_cuda_torchvision_beside_a_cpu_torch(openmmlab):
+    result = openmmlab["torchvision_match"]
+    assert result.status == "fail"
+    assert "RuntimeError: operator torchvision::nms does not exist" in result.summary
+    assert "a cu130 torchvision beside a cpu torch" in result.summary
+    assert "download.pytorch.org/whl/cpu" in result.fix
+
+
+def test_setuptools_without_pkg_resources_beside_mmengine_0107(xtcocotools_python: Path):
+    (result,) = run_checks(only=["setuptools_pkg_resources"], python=str(xtcocotools_python))
+    assert result.status == "fail"
+    assert "No module named 'pkg_resources' (setuptools 84.2.1)" in result.summary
+    assert "mmengine 0.10.7" in result.summary
+    assert "setuptools>=77.0.3,<82" in result.fix
+
+
+def test_a_wrong_torch_for_the_recipe_does_not_hide_the_other_failures(openmmlab_python: Path):
+    from .hardware import RECIPE_RTX5090
+
+    results = {
+        r.id: r for r in run_checks(scope="env", python=str(openmmlab_python), expectations=RECIPE_RTX5090)
+    }
+    assert results["torch_import"].status == "ok"
+    assert (
+        results["torch_cuda"].status == "fail"
+        and "the recipe needs CUDA 12.8" in results["torch_cuda"].summary
+    )
+    assert results["mmcv_ext"].status == "fail" and "mmcv._ext" in results["mmcv_ext"].summary
+    assert results["python_version"].status == "fail"  # the recipe pins 3.10

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from envkit.doctor import list_checks
 
 from .hardware import RTX_5090
@@ -29,7 +31,7 @@ def test_list_names_every_check_with_scope_and_title():
     listed = {row["id"]: row for row in json.loads(done.stdout)}
     assert set(listed) == {spec.id for spec in list_checks()}
     assert len(listed) >= 23
-    assert listed["torch_arch"]["depends"] == ["torch_cuda"]
+    assert listed["torch_arch"]["depends"] == ["torch_import"]
     assert {row["scope"] for row in listed.values()} == {"host", "env"}
 
 
@@ -78,3 +80,12 @@ def test_laptop_without_docker_or_display_says_what_is_missing(tmp_path: Path):
     assert checks["x11_display"]["status"] == "warn" and "DISPLAY" in checks["x11_display"]["fix"]
     assert checks["driver_cuda"]["status"] == "skip" and checks["gpu_arch"]["status"] == "skip"
     assert checks["torch_cuda"]["status"] == "ok"
+
+
+def test_a_python_older_than_38_is_refused_with_the_reason():
+    old = next((str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.[67]*/bin/python3"))), None)
+    if old is None:
+        pytest.skip("no Python < 3.8 on this machine to try")
+    done = doctor("--python", old)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "is not a Python >= 3.8" in done.stderr

@@ -63,3 +63,10 @@ def test_opencv_without_the_cookie_cannot_open_a_window(on_display, openmmlab_py
     assert result.status == "fail"
     assert "cannot open a window" in result.summary
     assert "xauth cookie" in result.fix
+
+
+def test_a_headless_opencv_has_no_gui_backend(on_display, xtcocotools_python):
+    result = one("opencv_gui", python=str(xtcocotools_python))
+    assert result.status == "fail"
+    assert "has no GUI backend" in result.summary
+    assert result.fix == "pip uninstall -y opencv-python-headless && pip install opencv-python"

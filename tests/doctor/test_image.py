@@ -65,8 +65,12 @@ def test_env_checks_run_inside_the_image_and_merge_with_host_checks(image: str):
     assert checks["docker_daemon"]["where"] == "host" and checks["docker_daemon"]["status"] == "ok"
     assert checks["python_version"]["where"] == f"image {image}"
     assert checks["python_version"]["summary"].startswith("Python 3.11.")  # Debian's, not this venv's
-    assert checks["torch_cuda"]["status"] == "warn" and "not installed" in checks["torch_cuda"]["summary"]
-    assert checks["torch_arch"]["status"] == "skip"
+    assert checks["torch_import"]["status"] == "skip" and "not installed" in checks["torch_import"]["summary"]
+    assert "pip install torch" in checks["torch_import"]["fix"]
+    assert (
+        checks["torch_arch"]["status"] == "skip"
+        and "torch_import was skipped" in checks["torch_arch"]["summary"]
+    )
     # envkit run's settings: --shm-size 8g when no recipe says otherwise.
     assert checks["env_shm"]["status"] == "ok" and "8.0 GiB" in checks["env_shm"]["summary"]
     assert code == (1 if document["counts"]["fail"] else 0)
@@ -121,3 +125,15 @@ def test_the_container_reaches_the_display_with_the_cookie_and_no_xhost(
     )
     assert done.returncode == 0, done.stderr
     assert "(True, 'accepted')" in done.stdout
+
+
+def test_an_image_without_python3_is_a_usage_error_with_the_fix(image: str):
+    done = subprocess.run(
+        [sys.executable, "-m", "envkit", "doctor", "--image", BASE, "--only", "python_version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot start a container of {BASE}" in done.stderr
+    assert '"python3": executable file not found' in done.stderr

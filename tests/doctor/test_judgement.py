@@ -172,3 +172,36 @@ def test_checks_same_major_rule_agrees_with_envkit_compat():
                 arch_list,
                 capability,
             )
+
+
+def kernel(status: dict, recipe: dict | None = None):
+    return load_check("selective_scan").run(
+        {"facts": {"kernel_status": status}, "expectations": recipe or {}}
+    )
+
+
+def test_selective_scan_judgement_of_the_kernels_self_check():
+    gpu = {"name": "NVIDIA GeForce RTX 5090", "capability": "12.0"}
+    good = {"importable": True, "runs_on_gpu": True, "numerics_ok": True, "max_abs_error": 3e-6, "gpu": gpu}
+    assert kernel(good)["status"] == "ok"
+    wrong_arch = {**good, "runs_on_gpu": False, "reason": "built for 8.0, 9.0, which cannot run on this GPU"}
+    outcome = kernel(wrong_arch)
+    assert outcome["status"] == "fail" and "cannot run on this GPU" in outcome["summary"]
+    assert "TORCH_CUDA_ARCH_LIST" in outcome["fix"]
+    assert kernel({**good, "numerics_ok": False, "max_abs_error": 0.3})["status"] == "fail"
+    not_built = {"importable": False, "reason": "No module named 'posemamba_selective_scan'"}
+    assert kernel(not_built)["status"] == "skip"
+    assert kernel(not_built, RECIPE_RTX5090)["status"] == "fail"  # the recipe builds kernels
+
+
+def test_selective_scan_in_this_install_says_why_it_cannot_run():
+    outcome = load_check("selective_scan").run({})
+    assert outcome["status"] == "skip"
+    assert outcome["summary"]  # the reason: not installed, no kernel_status yet, or not built here
+
+
+def test_gpu_arch_without_a_recipe_says_what_the_gpu_needs(knowledge):
+    outcome = load_check("gpu_arch").run({"facts": {"gpus": [RTX_5090]}, "knowledge": knowledge})
+    assert outcome["status"] == "ok"
+    assert "compute capability 12.0, needs CUDA >= 12.8" in outcome["summary"]
+    assert "cu128" in outcome["details"]
