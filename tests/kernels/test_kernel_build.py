@@ -185,6 +185,10 @@ def built_extension(cuda_python) -> Path:
     (work / ".complete").touch()
     shutil.rmtree(build, ignore_errors=True)
     work.rename(build)
+    # Keep the five newest builds (other checkouts may still use theirs); each is about 1.5 MB.
+    builds = [p for p in build.parent.glob("selective-scan-*") if p.suffix != ".tmp"]
+    for old in sorted(builds, key=lambda p: p.stat().st_mtime, reverse=True)[5:]:
+        shutil.rmtree(old, ignore_errors=True)
     return build / "site"
 
 
