@@ -24,6 +24,7 @@ from posemamba.scan import build, chunked
 from posemamba.scan.ref import selective_scan as ref_scan
 
 MAX_STATES = 64  # the generic-N loop keeps up to 64 states per channel on the stack
+MAX_RANK = 16  # the fused delta projection keeps up to 16 weight vectors
 
 _P = ctypes.c_void_p
 _I64 = ctypes.c_int64
@@ -50,6 +51,7 @@ class Group:
     order: torch.Tensor | None = None
     reverse: bool = False
     accumulate: bool = False
+    dt_w: torch.Tensor | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,7 +65,7 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     except OSError as error:
         return None, f"the compiled CPU scan {path} cannot be loaded: {error}"
     lib.posemamba_scan.restype = None
-    lib.posemamba_scan.argtypes = [_I64] * 5 + [_P] * 12 + [ctypes.c_int, ctypes.c_int]
+    lib.posemamba_scan.argtypes = [_I64] * 5 + [_P] * 12 + [_I64, _P, ctypes.c_int, ctypes.c_int]
     note = (
         f"compiled in {seconds:.1f} s into {path.parent}"
         if seconds is not None
@@ -91,6 +93,9 @@ def run_groups(
     first = groups[0]
     batch, channels, n_states = first.u.shape[0], first.A.shape[0], first.A.shape[1]
     layout = [t.stride() for t in (first.u, first.delta, first.B, first.y)]
+    rank = 0 if first.dt_w is None else first.dt_w.shape[1]
+    if rank > MAX_RANK or n_states > MAX_STATES:
+        raise ValueError(f"run_groups: at most {MAX_STATES} states and a delta rank of {MAX_RANK}")
     for g in groups:
         for name in ("u", "delta", "B", "C", "y", "A", "D", "bias"):
             t = getattr(g, name)
@@ -104,6 +109,17 @@ def run_groups(
             raise ValueError("run_groups: A (channels, N), D and bias must be contiguous and of one size")
         if g.order is not None and (g.order.dtype != torch.int32 or not g.order.is_contiguous()):
             raise ValueError("run_groups: order must be a contiguous int32 tensor")
+        if (g.dt_w is None) != (first.dt_w is None) or (
+            g.dt_w is not None
+            and (
+                g.dt_w.shape != (channels, rank)
+                or not g.dt_w.is_contiguous()
+                or g.dt_w.dtype != torch.float32
+            )
+        ):
+            raise ValueError(
+                "run_groups: dt_w must be given for all groups or none, (channels, R<=16) float32"
+            )
     strides = (ctypes.c_int64 * 12)(*[stride for shape in layout for stride in shape])
     n = len(groups)
     lib.posemamba_scan(
@@ -115,6 +131,7 @@ def run_groups(
         _pointers([g.order for g in groups]),
         (ctypes.c_int32 * n)(*[int(g.reverse) for g in groups]),
         (ctypes.c_int32 * n)(*[int(g.accumulate) for g in groups]),
+        _pointers([g.dt_w for g in groups]), rank,
         strides, int(softplus), torch.get_num_threads(),
     )  # fmt: skip
 

@@ -102,13 +102,14 @@ inline v8f vsoftplus(v8f x) {
 
 struct Group {
   const float* u;        // u[b*u_bs + p*u_ps + d*u_cs]
-  const float* delta;    // delta[b*d_bs + p*d_ps + d*d_cs]
+  const float* delta;    // delta[b*d_bs + p*d_ps + d*d_cs]; with dt_w: the rank-R input dt[.. + r*d_cs]
   const float* B;        // B[b*bc_bs + p*bc_ps + n*bc_ns]
   const float* C;        // C[b*bc_bs + p*bc_ps + n*bc_ns]
   float* y;              // y[b*y_bs + p*y_ps + d*y_cs]
   const float* A;        // A[d*N + n]
   const float* D;        // D[d]
   const float* bias;     // bias[d]
+  const float* dt_w;     // nullptr, or (channels, rank): delta[d] = sum_r dt_w[d*rank + r] * dt[r]
   const int32_t* order;  // position visited at step t (nullptr: t itself)
   int reverse;           // visit the steps from L-1 down to 0
   int accumulate;        // y += result instead of y = result
@@ -141,7 +142,7 @@ constexpr int TILE = 32;
 
 template <int N>
 void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int count, int64_t length,
-                int softplus, int runtime_n) {
+                int softplus, int runtime_n, int rank) {
   const int n_states = N > 0 ? N : runtime_n;
   constexpr int NMAX = N > 0 ? N : 64;
   // A * log2(e), transposed to (n, lane) so that one vector holds A[d0 .. d0+7, n]: exp(dt*A) is
@@ -154,10 +155,15 @@ void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int cou
     A[n] = load8(tmp);
     h[n] = splat(0.0f);
   }
+  // The low-rank delta projection (the model's dt_projs) done here, so that the (channels, L) delta
+  // of every direction is never written to memory.
+  constexpr int RMAX = 16;
+  v8f dt_w[RMAX];
+  for (int r = 0; r < rank; ++r) dt_w[r] = load_strided(g.dt_w + d0 * rank + r, rank, count);
   const v8f Dv = load_strided(g.D + d0, 1, count);
   const v8f bias = load_strided(g.bias + d0, 1, count);
   const float* u = g.u + b * s.u_bs + d0 * s.u_cs;
-  const float* delta = g.delta + b * s.d_bs + d0 * s.d_cs;
+  const float* delta = g.delta + b * s.d_bs + (rank == 0 ? d0 * s.d_cs : 0);
   const float* Bm = g.B + b * s.bc_bs;
   const float* Cm = g.C + b * s.bc_bs;
   float* y = g.y + b * s.y_bs + d0 * s.y_cs;
@@ -173,7 +179,13 @@ void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int cou
       const int64_t step = g.reverse ? length - 1 - (t0 + i) : t0 + i;
       const int64_t p = g.order ? g.order[step] : step;
       const v8f uu = load_strided(u + p * s.u_ps, s.u_cs, count);
-      v8f dt = load_strided(delta + p * s.d_ps, s.d_cs, count) + bias;
+      v8f dt = bias;
+      if (rank == 0) {
+        dt += load_strided(delta + p * s.d_ps, s.d_cs, count);
+      } else {
+        const float* low = delta + p * s.d_ps;
+        for (int r = 0; r < rank; ++r) dt += dt_w[r] * splat(low[r * s.d_cs]);
+      }
       if (softplus) dt = vsoftplus(dt);
       pos_buf[i] = p;
       dt_buf[i] = dt;
@@ -212,8 +224,10 @@ void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int cou
 
 extern "C" {
 
-int posemamba_scan_abi_version() { return 2; }
+int posemamba_scan_abi_version() { return 3; }
 
+// rank > 0: delta[k] holds the rank-R input of the delta projection dt_w[k] (at most 16), else
+// delta itself. n_states at most 64.
 // Runs `n_groups` scans that share batch, length, channels per group and state size. Group k's
 // pointers are in the arrays (u[k], delta[k], ...). Tasks: (batch element, 8-channel block); each
 // task runs every group for its block, in group order, so accumulation into a shared y is race-free.
@@ -221,7 +235,8 @@ void posemamba_scan(int64_t batch, int64_t length, int64_t channels, int64_t n_s
                     const float* const* u, const float* const* delta, const float* const* B,
                     const float* const* C, float* const* y, const float* const* A, const float* const* D,
                     const float* const* bias, const int32_t* const* order, const int32_t* reverse,
-                    const int32_t* accumulate, const int64_t* strides, int softplus, int n_threads) {
+                    const int32_t* accumulate, const float* const* dt_w, int64_t rank,
+                    const int64_t* strides, int softplus, int n_threads) {
   Strides s;
   std::memcpy(&s, strides, sizeof(s));
   const int64_t blocks = (channels + LANES - 1) / LANES;
@@ -232,11 +247,13 @@ void posemamba_scan(int64_t batch, int64_t length, int64_t channels, int64_t n_s
     const int64_t d0 = (task % blocks) * LANES;
     const int count = static_cast<int>(channels - d0 < LANES ? channels - d0 : LANES);
     for (int64_t k = 0; k < n_groups; ++k) {
-      const Group g{u[k], delta[k], B[k], C[k], y[k], A[k], D[k], bias[k], order[k], reverse[k], accumulate[k]};
+      const Group g{u[k],    delta[k], B[k],     C[k],       y[k],         A[k],
+                    D[k],    bias[k],  dt_w[k], order[k], reverse[k], accumulate[k]};
+      const int r = static_cast<int>(rank);
       if (n_states == 16)
-        scan_block<16>(g, s, b, d0, count, length, softplus, 16);
+        scan_block<16>(g, s, b, d0, count, length, softplus, 16, r);
       else
-        scan_block<0>(g, s, b, d0, count, length, softplus, static_cast<int>(n_states));
+        scan_block<0>(g, s, b, d0, count, length, softplus, static_cast<int>(n_states), r);
     }
   }
 }
