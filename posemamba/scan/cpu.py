@@ -138,7 +138,7 @@ def run_groups(
 
 def _forward(u, delta, A, B, C, D, delta_bias, delta_softplus, lib=None) -> torch.Tensor:
     """Packed layout in, (Bt, K*D, L) float32 out, read and written in place through strides."""
-    batch, channels, length = u.shape
+    _, channels, length = u.shape
     groups = B.shape[1]
     per_group = channels // groups
     u, delta, B, C, A, D, delta_bias = (

@@ -35,8 +35,8 @@ def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True
     C_ch = C.repeat_interleave(per_group, dim=1)
     h = u.new_zeros(batch, channels, dstate)
     ys = []
-    for l in range(length):
-        dt = delta[:, :, l, None]  # (Bt, K*D, 1)
-        h = torch.exp(dt * A) * h + dt * B_ch[:, :, :, l] * u[:, :, l, None]
-        ys.append((h * C_ch[:, :, :, l]).sum(-1))
+    for pos in range(length):
+        dt = delta[:, :, pos, None]  # (Bt, K*D, 1)
+        h = torch.exp(dt * A) * h + dt * B_ch[:, :, :, pos] * u[:, :, pos, None]
+        ys.append((h * C_ch[:, :, :, pos]).sum(-1))
     return torch.stack(ys, dim=-1) + D[None, :, None] * u
