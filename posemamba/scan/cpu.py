@@ -161,7 +161,7 @@ def _forward(u, delta, A, B, C, D, delta_bias, delta_softplus, lib=None) -> torc
                 A[s],
                 D[s],
                 delta_bias[s],
-            )  # fmt: skip
+            )
             for k, s in enumerate(parts)
         ],
         length,
