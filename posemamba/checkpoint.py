@@ -65,14 +65,10 @@ def _torch_load(path: Path) -> object:
                 "checkpoints do not contain; refusing to unpickle it (weights_only=True)",
                 fix=_FIX,
             ) from None
-        if "Weights only load failed" in text:
-            reason = text.split("WeightsUnpickler error:")[-1].strip().splitlines()[0]
-            raise CheckpointError(
-                f"{path} is not a PoseMamba checkpoint: weights-only unpickling refused it ({reason})",
-                fix=_FIX,
-            ) from None
+        reason = text.split("WeightsUnpickler error:")[-1].strip().splitlines() or [type(error).__name__]
         raise CheckpointError(
-            f"{path} is not a PyTorch checkpoint ({text.splitlines()[0]})", fix=_FIX
+            f"{path} cannot be read as a PyTorch checkpoint (truncated or another format: {reason[0]})",
+            fix=_FIX,
         ) from None
     # torch.load fails on foreign bytes with many exception types (IndexError for a text file,
     # RuntimeError for a truncated zip, EOFError, ...): all mean "not a readable checkpoint".
