@@ -82,3 +82,21 @@ def test_temporal_order_visits_joint_major() -> None:
     # step l = j*F + f visits grid position f*J + j
     assert order[0].item() == 0 and order[1].item() == 17 and order[3].item() == 1
     assert sorted(order.tolist()) == list(range(51))
+
+
+def test_model_trains_through_the_scan() -> None:
+    """A training step on a small model: gradients reach the scan parameters of every block."""
+    from posemamba.model import PoseMamba
+
+    model = PoseMamba(frames=9, dim=16, depth=1).train()
+    model(torch.randn(2, 9, 17, 2)).square().mean().backward()
+    op = model.STEblocks[0].op
+    for name in ("x_proj_weight", "dt_projs_weight", "dt_projs_bias", "A_logs", "Ds"):
+        grad = getattr(op, name).grad
+        assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0, name
+
+
+def test_available_names_the_reason() -> None:
+    assert scan.available("ref") == (True, "sequential reference loop")
+    with pytest.raises(scan.UnknownBackendError):
+        scan.available("nope")
