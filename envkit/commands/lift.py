@@ -76,7 +76,7 @@ def _check_backend(backend: str | None, device: str) -> str:
         choice = scan.choose(device, backend)
     except scan.UnknownBackendError as error:
         raise UsageError(str(error), fix="omit --backend to choose automatically") from None
-    ok, why = scan._backend_available(choice.backend)
+    ok, why = scan.available(choice.backend)
     if not ok:
         raise UsageError(
             f"scan backend {choice.backend} cannot run here: {why}",

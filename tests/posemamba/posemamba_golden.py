@@ -52,7 +52,7 @@ def backend_params(slow_unless_default: bool = False) -> list:
     default = scan.choose("cpu").backend
     params = []
     for name in scan.BACKENDS:
-        ok, why = scan._backend_available(name)
+        ok, why = scan.available(name)
         marks = [] if ok else [pytest.mark.skip(reason=f"scan backend {name} unavailable here: {why}")]
         if slow_unless_default and name != default:
             marks.append(pytest.mark.slow)
@@ -64,6 +64,6 @@ def available_backends() -> list[str]:
     """The backends that can run here, fastest first (the automatic CPU choice first)."""
     from posemamba import scan
 
-    names = [name for name in scan.BACKENDS if scan._backend_available(name)[0]]
+    names = [name for name in scan.BACKENDS if scan.available(name)[0]]
     default = scan.choose("cpu").backend
     return sorted(names, key=lambda name: name != default)
