@@ -163,6 +163,16 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, case: str, monkeypatch: py
     assert (tmp_path / "existing.npz").read_bytes() == b"keep me"
 
 
+def test_unavailable_backend_is_a_usage_error(tmp_path: Path) -> None:
+    if posemamba.scan.available("cuda")[0]:
+        pytest.skip("the cuda scan backend is available here: nothing to refuse")
+    source = _write_input(tmp_path / "in.npz", _coco_walk(5), "coco")
+    done = _run_cli(source, "-o", tmp_path / "out.npz", "--checkpoint", TINY, "--backend", "cuda")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "scan backend cuda cannot run here" in done.stderr
+    assert not (tmp_path / "out.npz").exists()
+
+
 class _Unpicklable:
     def __reduce__(self):
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C while the file is being written
