@@ -119,6 +119,14 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
             "positive",
         ),
         "not an npz": ([text, "--checkpoint", TINY], "not a readable .npz"),
+        "object array": (
+            [
+                _write_input(tmp_path / "objects.npz", np.array([None], dtype=object), "coco"),
+                "--checkpoint",
+                TINY,
+            ],
+            "Object arrays cannot be loaded",
+        ),
         "no checkpoint": ([ok], "no PoseMamba checkpoint given"),
         "bad checkpoint": ([ok, "--checkpoint", text], "cannot be read as a PyTorch checkpoint"),
         "missing checkpoint": ([ok, "--checkpoint", tmp_path / "none.bin"], "does not exist"),
@@ -143,8 +151,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
 
 BAD_INPUT_CASES = (
     "missing input", "missing key", "wrong shape", "no frames", "bad format", "bad size", "not an npz",
-    "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend", "output exists",
-    "bad mapping", "nan keypoints",
+    "object array", "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend",
+    "output exists", "bad mapping", "nan keypoints",
 )  # fmt: skip
 
 
