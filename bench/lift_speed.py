@@ -8,7 +8,8 @@ torch.inference_mode, the ratio to the `ref` backend, and the largest deviation 
 outputs when the golden checkpoint of the variant is found (tests/fixtures/posemamba for S,
 ../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B; otherwise random weights, seeded).
 The 1-minute load average is printed before and after: other jobs on a small machine change every
-figure, so read the table with it. `ref` is the sequential Python loop, measured with fewer repeats.
+figure, so read the table with it. `ref` (the sequential Python loop) and `torch` on the CPU take
+seconds to minutes per forward: they run --slow-repeats times (default 1) without a warm-up.
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ def main() -> None:
     parser.add_argument("--variants", default="S,B")
     parser.add_argument("--backends", default="ref,torch,cpu,cuda")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--ref-repeats", type=int, default=1)
+    parser.add_argument(
+        "--slow-repeats", type=int, default=1, help="repeats for ref and torch (seconds to minutes each)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -106,8 +109,9 @@ def main() -> None:
                 continue
             model, x, want, note = build(variant, device)
             model.scan_backend = backend
-            repeats = args.ref_repeats if backend == "ref" else args.repeats
-            times, out = time_forward(model, x, repeats, 0 if backend == "ref" else 2, device)
+            slow = backend == "ref" or (backend == "torch" and device.type == "cpu")
+            repeats = args.slow_repeats if slow else args.repeats
+            times, out = time_forward(model, x, repeats, 0 if slow else 2, device)
             median = statistics.median(times)
             if backend == "ref":
                 ref_median = median
