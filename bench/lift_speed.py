@@ -99,8 +99,8 @@ def main() -> None:
     print(f"default backend: {scan.backend_report('cpu')}")
     load_before = os.getloadavg()
     rows = [["variant", "backend", "device", "median s", "min s", "runs", "vs ref", "max |d| golden", "note"]]
+    medians: dict[tuple[str, str], float] = {}
     for variant in args.variants.split(","):
-        ref_median = None
         for backend in args.backends.split(","):
             ok, why = scan.available(backend)
             device = torch.device("cuda" if backend == "cuda" or (cuda_ok and backend == "torch") else "cpu")
@@ -130,6 +130,10 @@ def main() -> None:
             rows.append([*row, note])
             print("  ".join(rows[-1]), flush=True)
     load_after = os.getloadavg()
+    for row in rows[1:]:  # the ratio to ref of the same variant, once every backend has run
+        ref = medians.get((row[0], "ref"))
+        if ref and (row[0], row[1]) in medians:
+            row[6] = f"{ref / medians[row[0], row[1]]:.1f}x"
     print()
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
