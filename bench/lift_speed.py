@@ -112,11 +112,8 @@ def main() -> None:
             slow = backend == "ref" or (backend == "torch" and device.type == "cpu")
             repeats = args.slow_repeats if slow else args.repeats
             times, out = time_forward(model, x, repeats, 0 if slow else 2, device)
-            median = statistics.median(times)
-            if backend == "ref":
-                ref_median = median
+            median = medians[variant, backend] = statistics.median(times)
             error = "-" if want is None else f"{np.abs(out.float().cpu().numpy() - want).max():.1e}"
-            ratio = f"{ref_median / median:.1f}x" if ref_median else "-"
             row = [
                 variant,
                 backend,
@@ -124,7 +121,7 @@ def main() -> None:
                 f"{median:.3f}",
                 f"{min(times):.3f}",
                 str(repeats),
-                ratio,
+                "-",
                 error,
             ]
             rows.append([*row, note])
