@@ -3,10 +3,12 @@
     python bench/lift_speed.py                          # S and B, every backend that runs here
     python bench/lift_speed.py --variants S --backends cpu,torch --repeats 20
 
-Prints one table measured in one run: median (and min) seconds per forward under
-torch.inference_mode, the ratio to the `ref` backend, and the largest deviation from the golden
-outputs when the golden checkpoint of the variant is found (tests/fixtures/posemamba for S,
-../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B; otherwise random weights, seeded).
+Prints one table measured in one run: median (and min) wall seconds per forward under
+torch.inference_mode, the median process CPU seconds per forward (all threads; less sensitive to
+other jobs than wall time, and an upper bound of the wall time on idle cores), the ratio to `ref`,
+and the largest deviation from the golden outputs when the golden checkpoint of the variant is
+found (tests/fixtures/posemamba for S, ../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B;
+otherwise random weights, seeded).
 The 1-minute load average is printed before and after: other jobs on a small machine change every
 figure, so read the table with it. `ref` (the sequential Python loop) and `torch` on the CPU take
 seconds to minutes per forward: they run --slow-repeats times (default 1) without a warm-up.
@@ -71,13 +73,14 @@ def time_forward(
         for _ in range(warmup):
             out = model(x)
         sync()
-        times = []
+        times, cpu_times = [], []
         for _ in range(repeats):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             out = model(x)
             sync()
             times.append(time.perf_counter() - start)
-    return times, out
+            cpu_times.append(time.process_time() - cpu_start)
+    return times, cpu_times, out
 
 
 def main() -> None:
@@ -98,20 +101,32 @@ def main() -> None:
     )
     print(f"default backend: {scan.backend_report('cpu')}")
     load_before = os.getloadavg()
-    rows = [["variant", "backend", "device", "median s", "min s", "runs", "vs ref", "max |d| golden", "note"]]
+    header = [
+        "variant",
+        "backend",
+        "device",
+        "median s",
+        "min s",
+        "CPU s",
+        "runs",
+        "vs ref",
+        "max |d| golden",
+        "note",
+    ]
+    rows = [header]
     medians: dict[tuple[str, str], float] = {}
     for variant in args.variants.split(","):
         for backend in args.backends.split(","):
             ok, why = scan.available(backend)
             device = torch.device("cuda" if backend == "cuda" or (cuda_ok and backend == "torch") else "cpu")
             if not ok:
-                rows.append([variant, backend, "-", "-", "-", "-", "-", "-", f"skipped: {why}"])
+                rows.append([variant, backend, "-", "-", "-", "-", "-", "-", "-", f"skipped: {why}"])
                 continue
             model, x, want, note = build(variant, device)
             model.scan_backend = backend
             slow = backend == "ref" or (backend == "torch" and device.type == "cpu")
             repeats = args.slow_repeats if slow else args.repeats
-            times, out = time_forward(model, x, repeats, 0 if slow else 2, device)
+            times, cpu_times, out = time_forward(model, x, repeats, 0 if slow else 2, device)
             median = medians[variant, backend] = statistics.median(times)
             error = "-" if want is None else f"{np.abs(out.float().cpu().numpy() - want).max():.1e}"
             row = [
@@ -120,6 +135,7 @@ def main() -> None:
                 str(device),
                 f"{median:.3f}",
                 f"{min(times):.3f}",
+                f"{statistics.median(cpu_times):.3f}",
                 str(repeats),
                 "-",
                 error,
@@ -130,7 +146,7 @@ def main() -> None:
     for row in rows[1:]:  # the ratio to ref of the same variant, once every backend has run
         ref = medians.get((row[0], "ref"))
         if ref and (row[0], row[1]) in medians:
-            row[6] = f"{ref / medians[row[0], row[1]]:.1f}x"
+            row[7] = f"{ref / medians[row[0], row[1]]:.1f}x"
     print()
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
