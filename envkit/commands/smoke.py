@@ -26,8 +26,9 @@ def smoke_command(
         list[str] | None, typer.Option("--build-arg", help="KEY=VALUE for the build.")
     ] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="Extra image label KEY=VALUE.")] = None,
-    rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Build even if the tagged image exists.")
+    reuse: Annotated[
+        bool,
+        typer.Option("--reuse", help="Skip the build when the tagged image exists (default: build; cached)."),
     ] = False,
     locked: Annotated[bool, typer.Option("--locked", help="Build with the recipe's lock.")] = False,
     lock_dir: Annotated[
@@ -52,7 +53,7 @@ def smoke_command(
     )
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
-    summary = SmokeRun(plan, console, reuse=not rebuild, output=output).run()
+    summary = SmokeRun(plan, console, reuse=reuse, output=output).run()
     text = json.dumps(summary, indent=2)
     print(text)
     if json_out is not None:
