@@ -102,10 +102,13 @@ def _sdk(why: str) -> Engine:
     return Engine("sdk", why=why)
 
 
-@functools.cache
 def detect(kind: str | None = None) -> Engine:
     """The engine to build with (see the module docstring); `kind` or $ENVKIT_BUILDER forces one."""
-    kind = kind or os.environ.get(BUILDER_ENV) or None
+    return _detect(kind or os.environ.get(BUILDER_ENV) or None, os.environ.get("PATH", ""))
+
+
+@functools.cache
+def _detect(kind: str | None, path: str) -> Engine:
     if kind not in (None, *KINDS):
         raise UsageError(f"{BUILDER_ENV}={kind!r} is not a builder", fix=f"use one of {', '.join(KINDS)}")
     clis = docker_clis()
