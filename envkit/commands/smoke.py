@@ -37,6 +37,10 @@ def smoke_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Folder for what the in-image steps write (/out).")
     ] = None,
+    clip: Annotated[
+        Path | None,
+        typer.Option("--clip", help="Recorded video for the live-pose step (default: the demo clip)."),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json-out", help="Also write the JSON summary to this file.")
     ] = None,
@@ -53,7 +57,9 @@ def smoke_command(
     )
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
-    summary = SmokeRun(plan, console, reuse=reuse, output=output).run()
+    if clip is not None and not clip.is_file():
+        raise UsageError(f"--clip {clip} is not a file", fix="give a recorded video (.mp4)")
+    summary = SmokeRun(plan, console, reuse=reuse, output=output, clip=clip).run()
     text = json.dumps(summary, indent=2)
     print(text)
     if json_out is not None:

@@ -8,7 +8,6 @@ import importlib
 import os
 import shutil
 
-import click
 import typer
 
 from envkit.errors import FailedError
@@ -24,19 +23,15 @@ def live_pose(argv: list[str]) -> int:
             fix="run without --native (in the recipe's image), or install envkit with the live-pose stack",
         ) from None
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)  # a group, so `live-pose` is a subcommand as in `envkit run live-pose`
     cli.register(app)
-    command = typer.main.get_command(app)
-    args = ["--native", *argv]
-    if isinstance(command, click.Group):  # typer collapses a one-command app into that command
-        args = ["live-pose", *args]
     try:
-        code = command.main(args=args, prog_name="envkit run live-pose", standalone_mode=False)
-    except click.ClickException as error:  # its own option errors: click's message, exit 2
-        error.show()
-        return error.exit_code
-    except click.exceptions.Abort:
-        return 130
-    return code if isinstance(code, int) else 0
+        # Standalone: its option errors print with click's message and exit 2, typer.Exit(130) exits 130;
+        # envkit's UsageError passes through to envkit's main (one line, exit 2).
+        app(args=["live-pose", "--native", *argv], prog_name="envkit run")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
 
 
 def shell(argv: list[str]) -> int:

@@ -23,7 +23,7 @@ from rich.console import Console
 
 from envkit import __version__
 from envkit.build import choose
-from envkit.build.plan import BuildPlan
+from envkit.build.plan import BuildPlan, cache_dir
 from envkit.build.report import build, failure_lines
 from envkit.doctor import docker_args
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
@@ -34,15 +34,20 @@ KERNEL_PROBE = (
     "from posemamba.scan import cuda\n"
     "print('ENVKIT-SMOKE ' + json.dumps(cuda.kernel_status(), default=str))\n"
 )
+# Is the live pipeline in the image, and does the image carry the recorded demo clip?
 LIVE_PROBE = (
     "import json\n"
     "try:\n"
-    "    import posemamba.live as live\n"
+    "    import posemamba.live.cli\n"
+    "    from posemamba.live.demo import find_demo_video\n"
     "except ImportError as error:\n"
     "    print('ENVKIT-SMOKE ' + json.dumps({'error': str(error)}))\n"
     "else:\n"
-    "    print('ENVKIT-SMOKE ' + json.dumps({'args': getattr(live, 'SMOKE_ARGS', None)}))\n"
+    "    clip = find_demo_video()\n"
+    "    print('ENVKIT-SMOKE ' + json.dumps({'clip': str(clip) if clip else None}))\n"
 )
+CONTAINER_CLIP = "/opt/envkit-smoke/clip.mp4"
+LIVE_FRAMES = 30
 
 
 @dataclass
@@ -61,6 +66,7 @@ class SmokeRun:
     reuse: bool = False
     output: Path | None = None
     gpus: bool | None = None
+    clip: Path | None = None  # a recorded clip on the host, mounted into the container
     steps: list[StepResult] = field(default_factory=list)
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -74,7 +80,7 @@ class SmokeRun:
         self.steps.append(result)
         return result
 
-    def _in_image(self, command: list[str], timeout: float, *, entrypoint: str | None = None):
+    def _in_image(self, command: list[str], timeout: float, *, mounts: tuple[str, ...] = ()):
         """Run `command` in a container of the image with envkit run's options (headless, no camera)."""
         assert self.output is not None
         workdir = Path(tempfile.mkdtemp(prefix="envkit-smoke-"))
@@ -89,8 +95,8 @@ class SmokeRun:
         argv = ["docker", "run", "--rm", "--init", "--label", "org.envkit.smoke=1", *args]
         argv += ["-e", f"HOME={CONTAINER_HOME}", "-v", f"{self.output.resolve()}:{CONTAINER_OUTPUT}"]
         argv += ["-w", CONTAINER_OUTPUT]
-        if entrypoint:
-            argv += ["--entrypoint", entrypoint]
+        for mount in mounts:
+            argv += ["-v", mount]
         try:
             return subprocess.run(
                 [*argv, self.plan.tag, *command], capture_output=True, text=True, timeout=timeout
@@ -188,6 +194,13 @@ class SmokeRun:
             )
         return StepResult("kernels", "fail", f"kernel check failed: {status.get('reason')}", details=status)
 
+    def host_clip(self) -> Path | None:
+        """--clip, else the demo clip the live-pose part caches on this host (docs/interfaces.md)."""
+        if self.clip is not None:
+            return self.clip
+        cached = cache_dir() / "live-pose" / "sports2d" / "demo.mp4"
+        return cached if cached.is_file() else None
+
     def step_live_pose(self) -> StepResult:
         probe = self._in_image(["python3", "-c", LIVE_PROBE], timeout=300)
         found = _tagged_json(probe.stdout)
@@ -198,17 +211,46 @@ class SmokeRun:
             return StepResult(
                 "live_pose", "skip", f"skipped: posemamba.live is not in the image ({found['error']})"
             )
-        if not found.get("args"):
+        mounts: tuple[str, ...] = ()
+        clip = found.get("clip")
+        host = self.host_clip()
+        if host is not None and (self.clip is not None or not clip):
+            mounts, clip = (f"{host.resolve()}:{CONTAINER_CLIP}:ro",), CONTAINER_CLIP
+        if not clip:
             return StepResult(
-                "live_pose", "skip", "skipped: posemamba.live has no SMOKE_ARGS (a recorded-clip run)"
+                "live_pose",
+                "skip",
+                "skipped: no recorded clip: the image has no demo video and none was given (--clip PATH)",
             )
-        args = [str(item) for item in found["args"]]
-        done = self._in_image(["envkit", "run", "live-pose", "--native", *args], timeout=900)
+        device = (
+            "cuda"
+            if self.plan.recipe.cuda and self.gpus is not False and docker_args.gpu_available()
+            else "cpu"
+        )
+        args = [
+            "--source",
+            clip,
+            "--headless",
+            "--max-frames",
+            str(LIVE_FRAMES),
+            "--out",
+            f"{CONTAINER_OUTPUT}/live-pose",
+        ]
+        args += ["--device", device]
+        done = self._in_image(["envkit", "run", "live-pose", "--native", *args], timeout=900, mounts=mounts)
         tail = (done.stdout + done.stderr).strip().splitlines()[-20:]
-        details = {"args": args, "exit_code": done.returncode, "tail": tail}
+        details = {
+            "args": args,
+            "exit_code": done.returncode,
+            "tail": tail,
+            "recording": str(self.output / "live-pose"),
+        }
         if done.returncode == 0:
+            summary = next(
+                (line for line in reversed(tail) if line.startswith("live-pose: ") and "frames" in line), ""
+            )
             return StepResult(
-                "live_pose", "ok", "headless run on the recorded clip finished", details=details
+                "live_pose", "ok", summary or f"{LIVE_FRAMES} frames of {clip}, headless", details=details
             )
         return StepResult(
             "live_pose", "fail", f"exit code {done.returncode}: {tail[-1] if tail else ''}", details=details
