@@ -163,6 +163,7 @@ def execute(
                 tracker.feed(line)
                 on_line(line)
         except KeyboardInterrupt:
+            lines.close()  # the CLI gets SIGINT and cancels the build; we wait for it to exit
             _write(log, "\n# interrupted (Ctrl-C): the build was cancelled\n")
             raise
         except Exception as error:  # the SDK's APIError (engine gone, bad platform): part of the result

@@ -86,7 +86,12 @@ def build_command(
         print(f"# log: {plan.log_path}")
         print(f"# lock: {'checked against ' + str(plan.locked_from) if plan.locked_from else plan.lock_path}")
         return
-    outcome = build(plan, console, quiet=quiet)
+    try:
+        outcome = build(plan, console, quiet=quiet)
+    except KeyboardInterrupt:
+        # The builder was told to stop (SIGINT) and has exited; the log holds everything up to here.
+        console.print(f"envkit: build interrupted; the log so far: {plan.log_path}", highlight=False)
+        raise typer.Exit(130) from None
     if as_json:
         result = outcome.result
         print(

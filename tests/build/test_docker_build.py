@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,3 +266,36 @@ def test_smoke_reports_each_step_in_one_json(built: dict, workspace: Path, recip
         live["status"] == "ok" or live["summary"].startswith("skipped: ")
     )
     assert summary["exit_code"] == done.returncode == 0
+
+
+def test_ctrl_c_cancels_the_build_and_keeps_the_log(
+    workspace: Path, recipe_file: str, tmp_path: Path
+) -> None:
+    if engines.detect().kind == "sdk":
+        pytest.skip("the SDK builder cannot be cancelled from the client; this tests the CLI engines")
+    dockerfile = tmp_path / "slow.Dockerfile"
+    dockerfile.write_text(f"FROM {BASE}\nRUN echo started-{os.getpid()} && sleep 120\n")
+    logs = tmp_path / "logs"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "envkit", "build", recipe_file, "--dockerfile", str(dockerfile), "--no-cache",
+         "--label", TEST_LABEL],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = list(logs.glob("*.log"))
+        if found and f"started-{os.getpid()}" in found[0].read_text():
+            break
+        time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the slow step never started")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    log = found[0]
+    assert f"the log so far: {log}" in stderr
+    assert log.read_text().rstrip().endswith("# interrupted (Ctrl-C): the build was cancelled")
+    stray = subprocess.run(["pgrep", "-f", f"build.*{dockerfile}"], capture_output=True, text=True).stdout
+    assert stray.strip() == "", "the docker build process outlived envkit"
