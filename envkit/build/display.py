@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.console import Console
@@ -10,6 +11,9 @@ from rich.markup import escape
 from rich.text import Text
 
 from envkit.build.steps import Step, StepTracker
+
+# BuildKit's `#12 3.456 text` output lines -> text.
+_OUTPUT = re.compile(r"^#\d+ (?:\d+\.\d+ )?(.*)$")
 
 
 def _clock(seconds: float) -> str:
@@ -44,9 +48,11 @@ class BuildDisplay:
         self.tracker = tracker
 
     def output(self, line: str) -> None:
-        """A raw output line (shown dimmed under the status on a terminal)."""
-        if line.strip():
-            self.last_output = line.strip()
+        """A raw output line; the running step's own output is shown dimmed under the status line."""
+        match = _OUTPUT.match(line.strip())
+        text = match.group(1) if match else line.strip()
+        if text and not text.startswith(("sha256:", "DONE", "CACHED", "[")):
+            self.last_output = text
 
     def changed(self, step: Step) -> None:
         """A step started or ended."""
@@ -66,9 +72,15 @@ class BuildDisplay:
         if self.tracker is None:
             return Text(f"starting the build ... {elapsed}")
         running = self.tracker.running
-        head = Text(f"step {self.tracker.finished + 1}/{max(self.tracker.total, 1)} ", style="bold")
-        head.append(_short(running.name) if running else "waiting for the builder")
-        head.append(f"  {elapsed}", style="cyan")
+        total = max(self.tracker.total, 1)
+        if running is None and self.tracker.finished >= total:
+            head = Text(f"step {total}/{total} done, writing the image", style="bold")
+        else:
+            head = Text(f"step {min(self.tracker.finished + 1, total)}/{total} ", style="bold")
+            head.append(_short(running.name) if running else "waiting for the builder")
+        if running is not None:
+            head.append(f"  step {_clock(time.monotonic() - running.started)}", style="cyan")
+        head.append(f"  total {elapsed}", style="cyan")
         if self.last_output:
             head.append("\n  " + self.last_output[:160], style="dim")
         return head
