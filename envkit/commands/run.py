@@ -60,7 +60,8 @@ def run_command(
         bool, typer.Option("--no-preflight", help="Start without host checks.")
     ] = False,
 ) -> None:
-    """Run TARGET (live-pose, shell) in the recipe's image. Arguments after `--` go to the target."""
+    """Run TARGET (live-pose, shell) in the recipe's image. Arguments after `--` go to the target
+    (live-pose's own options: `envkit run live-pose --native -- --help`)."""
     chosen = target(name)
     extra = list(ctx.args)
     if native_flag:
