@@ -95,11 +95,17 @@ def run_command(
         loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=tty
     )
     console.print(f"running {chosen.name} in {image}; output folder {output.resolve()}", highlight=False)
-    try:
-        code = subprocess.run(argv).returncode
-    except KeyboardInterrupt:
-        code = 130  # docker's sig-proxy passed Ctrl-C to the container, which stops and is removed (--rm)
-    raise typer.Exit(code)
+    raise typer.Exit(_wait(subprocess.Popen(argv)))
+
+
+def _wait(process: subprocess.Popen) -> int:
+    """The container's exit code. Ctrl-C reaches the container through docker's sig-proxy; we keep
+    waiting so the target can finish writing (the live pipeline closes its recording) before we exit."""
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def register(app: typer.Typer) -> None:

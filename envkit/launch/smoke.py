@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -92,7 +93,8 @@ class SmokeRun:
             camera=False,
             user=f"{os.getuid()}:{os.getgid()}",
         )
-        argv = ["docker", "run", "--rm", "--init", "--label", "org.envkit.smoke=1", *args]
+        name = f"envkit-smoke-{secrets.token_hex(4)}"
+        argv = ["docker", "run", "--rm", "--init", "--name", name, "--label", "org.envkit.smoke=1", *args]
         argv += ["-e", f"HOME={CONTAINER_HOME}", "-v", f"{self.output.resolve()}:{CONTAINER_OUTPUT}"]
         argv += ["-w", CONTAINER_OUTPUT]
         for mount in mounts:
@@ -101,6 +103,10 @@ class SmokeRun:
             return subprocess.run(
                 [*argv, self.plan.tag, *command], capture_output=True, text=True, timeout=timeout
             )
+        except subprocess.TimeoutExpired as expired:
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+            out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+            return subprocess.CompletedProcess(argv, 124, out, f"no answer within {timeout:.0f}s; stopped")
         finally:
             for child in workdir.iterdir():
                 child.unlink()

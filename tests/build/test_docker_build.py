@@ -299,3 +299,22 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
     assert log.read_text().rstrip().endswith("# interrupted (Ctrl-C): the build was cancelled")
     stray = subprocess.run(["pgrep", "-f", f"build.*{dockerfile}"], capture_output=True, text=True).stdout
     assert stray.strip() == "", "the docker build process outlived envkit"
+
+
+def test_ctrl_c_reaches_the_container_and_run_waits_for_it_to_finish(
+    built: dict, recipe_file: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    script = "trap 'echo closed > /out/closed; exit 7' INT; echo ready > /out/ready; sleep 60 & wait"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "envkit", "run", "shell", "--recipe", recipe_file, "--image", built["tag"],
+         "--output", str(output), "--", "-c", script],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (output / "ready").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C: the whole foreground group
+    _, stderr = process.communicate(timeout=60)
+    assert (output / "closed").read_text().strip() == "closed"
+    assert process.returncode == 7 and "Traceback" not in stderr
