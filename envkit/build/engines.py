@@ -152,7 +152,10 @@ def for_legacy_builder(dockerfile: str) -> str:
 def cli_command(engine: Engine, *, dockerfile: str, context: Path, tag: str, options: list[str]) -> list[str]:
     """The docker CLI argv for `engine` (buildx or built-in BuildKit)."""
     assert engine.docker is not None
-    head = [engine.docker, "buildx", "build"] if engine.kind == "buildx" else [engine.docker, "build"]
+    # --load: with a docker-container builder the image would otherwise stay in the builder's cache.
+    head = (
+        [engine.docker, "buildx", "build", "--load"] if engine.kind == "buildx" else [engine.docker, "build"]
+    )
     return [*head, "--progress=plain", "-f", dockerfile, "-t", tag, *options, str(context)]
 
 

@@ -11,9 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from envkit.build import choose
+from envkit.build.engines import engine_answers
 from envkit.build.plan import make_plan
 from envkit.build.report import build
 from envkit.doctor.context import facts as injected_facts
+from envkit.errors import FailedError
 
 
 def chosen_recipe(recipe: str | None, console: Console) -> str:
@@ -86,6 +88,12 @@ def build_command(
         print(f"# log: {plan.log_path}")
         print(f"# lock: {'checked against ' + str(plan.locked_from) if plan.locked_from else plan.lock_path}")
         return
+    reason = engine_answers()
+    if reason:
+        raise FailedError(
+            f"no Docker engine answers: {reason}",
+            fix="start Docker (sudo systemctl start docker); `envkit doctor --only docker_daemon` tells more",
+        )
     try:
         outcome = build(plan, console, quiet=quiet)
     except KeyboardInterrupt:

@@ -69,7 +69,7 @@ def test_cli_command_carries_every_option() -> None:
     assert argv[-1] == str(ROOT)
     assert plan.shell_command().startswith("DOCKER_BUILDKIT=1 /usr/bin/docker build")
     buildx = make_plan("rtx5090", engine=engines.Engine("buildx", "docker")).command()
-    assert buildx[:3] == ["docker", "buildx", "build"]
+    assert buildx[:4] == ["docker", "buildx", "build", "--load"]
 
 
 def test_dry_run_prints_the_command_and_builds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,3 +124,11 @@ def test_default_tag_is_lowercase_recipe_and_hash() -> None:
     assert default_tag(recipe) == f"envkit/dgx-spark:{recipe.hash}"
     variant = hashlib.sha256(b"base=x").hexdigest()[:8]
     assert default_tag(recipe, "base=x") == f"envkit/dgx-spark:{recipe.hash}-{variant}"
+
+
+def test_no_engine_is_one_line_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
+    result = runner.invoke(app, ["build", CI_MINIMAL])
+    assert result.exit_code == 1 or getattr(result.exception, "exit_code", None) == 1
+    assert str(result.exception).startswith("no Docker engine answers:")
+    assert "systemctl start docker" in result.exception.fix
