@@ -259,7 +259,7 @@ def test_smoke_reports_each_step_in_one_json(built: dict, workspace: Path, recip
     steps = {step["id"]: step for step in summary["steps"]}
     assert list(steps) == ["build", "doctor", "kernels", "live_pose"]
     assert steps["build"]["status"] == "ok" and steps["doctor"]["status"] == "ok"
-    assert steps["kernels"] == steps["kernels"] | {"status": "skip"}
+    assert steps["kernels"]["status"] == "skip"
     assert steps["kernels"]["summary"] == "skipped: the recipe builds no selective-scan kernels"
     live = steps["live_pose"]
     assert live["status"] in ("ok", "skip") and (
