@@ -132,3 +132,20 @@ def test_no_engine_is_one_line_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp
     assert result.exit_code == 1 or getattr(result.exception, "exit_code", None) == 1
     assert str(result.exception).startswith("no Docker engine answers:")
     assert "systemctl start docker" in result.exception.fix
+
+
+def test_the_engine_is_the_first_buildkit_capable_cli_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENVKIT_BUILDER", raising=False)
+    clis = engines.docker_clis()
+    if not clis:
+        pytest.skip("no docker CLI on PATH (.ci/setup.d/10-apt.sh installs docker.io)")
+    engine = engines.detect()
+    with_buildx = [cli for cli in clis if engines._buildx(cli)]
+    builtin = [cli for cli in clis if (engines.client_major(cli) or 99) < 23]
+    if with_buildx:
+        assert (engine.kind, engine.docker) == ("buildx", with_buildx[0])
+    elif builtin:
+        # This machine: /usr/local/bin/docker 28.x (no buildx) first on PATH, Debian's 20.10 behind it.
+        assert (engine.kind, engine.docker, engine.env) == ("buildkit", builtin[0], {"DOCKER_BUILDKIT": "1"})
+    else:
+        assert engine.kind == "sdk" and "no docker CLI with BuildKit" in engine.why
