@@ -26,6 +26,7 @@ from envkit import __version__
 from envkit.build import choose
 from envkit.build.plan import BuildPlan, cache_dir
 from envkit.build.report import build, failure_lines
+from envkit.build.signatures import diagnose
 from envkit.doctor import docker_args
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
 
@@ -58,6 +59,10 @@ class StepResult:
     summary: str
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    raw: str = ""  # what the step printed; matched against the failure signatures, not in the JSON
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if key != "raw"}
 
 
 @dataclass
@@ -76,6 +81,12 @@ class SmokeRun:
         self.console.print(f"smoke: {step_id} ...", highlight=False)
         result = body()
         result.seconds = round(time.monotonic() - started, 1)
+        if result.status == "fail" and result.raw:
+            found = diagnose(result.raw)
+            if found:
+                first = found[0].signature
+                result.summary += f" — {first.diagnosis}; fix: {first.fix}"
+                result.details["diagnoses"] = [d.as_dict() for d in found]
         shown = result.summary if result.status == "skip" else f"{result.status}: {result.summary}"
         self.console.print(f"smoke: {step_id}: {shown}", highlight=False)
         self.steps.append(result)
@@ -163,7 +174,10 @@ class SmokeRun:
         except ValueError:
             lines = (done.stderr or done.stdout).strip().splitlines()
             return StepResult(
-                "doctor", "fail", f"doctor gave no JSON: {lines[-1] if lines else done.returncode}"
+                "doctor",
+                "fail",
+                f"doctor gave no JSON: {lines[-1] if lines else done.returncode}",
+                raw=done.stdout + done.stderr,
             )
         counts = document.get("counts", {})
         failed = [check["id"] for check in document.get("checks", []) if check["status"] == "fail"]
@@ -185,7 +199,10 @@ class SmokeRun:
         if status is None:
             lines = (done.stderr or done.stdout).strip().splitlines()
             return StepResult(
-                "kernels", "fail", f"kernel_status() did not run: {lines[-1] if lines else '?'}"
+                "kernels",
+                "fail",
+                f"kernel_status() did not run: {lines[-1] if lines else '?'}",
+                raw=done.stdout + done.stderr,
             )
         if not status.get("importable"):
             return StepResult("kernels", "fail", f"kernel not built: {status.get('reason')}", details=status)
@@ -212,7 +229,12 @@ class SmokeRun:
         found = _tagged_json(probe.stdout)
         if found is None:
             lines = (probe.stderr or probe.stdout).strip().splitlines()
-            return StepResult("live_pose", "fail", f"cannot ask the image: {lines[-1] if lines else '?'}")
+            return StepResult(
+                "live_pose",
+                "fail",
+                f"cannot ask the image: {lines[-1] if lines else '?'}",
+                raw=probe.stdout + probe.stderr,
+            )
         if "error" in found:
             return StepResult(
                 "live_pose", "skip", f"skipped: posemamba.live is not in the image ({found['error']})"
@@ -259,7 +281,11 @@ class SmokeRun:
                 "live_pose", "ok", summary or f"{LIVE_FRAMES} frames of {clip}, headless", details=details
             )
         return StepResult(
-            "live_pose", "fail", f"exit code {done.returncode}: {tail[-1] if tail else ''}", details=details
+            "live_pose",
+            "fail",
+            f"exit code {done.returncode}: {tail[-1] if tail else ''}",
+            details=details,
+            raw=done.stdout + done.stderr,
         )
 
     # -- the sequence ----------------------------------------------------------------------------------
@@ -292,7 +318,7 @@ class SmokeRun:
             "seconds": round(time.monotonic() - started, 1),
             "output": str(self.output),
             "exit_code": code,
-            "steps": [asdict(step) for step in self.steps],
+            "steps": [step.as_dict() for step in self.steps],
         }
 
 

@@ -318,3 +318,24 @@ def test_ctrl_c_reaches_the_container_and_run_waits_for_it_to_finish(
     _, stderr = process.communicate(timeout=60)
     assert (output / "closed").read_text().strip() == "closed"
     assert process.returncode == 7 and "Traceback" not in stderr
+
+
+def test_a_smoke_step_that_fails_in_the_engine_is_diagnosed(
+    built: dict, recipe_file: str, tmp_path: Path
+) -> None:
+    """A GPU request on an engine without the NVIDIA runtime (this one), as on a misconfigured runner."""
+    from rich.console import Console
+
+    from envkit.build.plan import make_plan
+    from envkit.launch.smoke import SmokeRun
+
+    if "nvidia" in docker("info", "--format", "{{json .Runtimes}}").stdout:
+        pytest.skip("this engine has the NVIDIA runtime: the GPU request would succeed")
+    plan = make_plan(recipe_file, base=BASE, labels=[TEST_LABEL])
+    assert plan.tag == built["tag"]
+    run = SmokeRun(plan, Console(stderr=True), output=tmp_path, gpus=True)
+    result = run._timed("live_pose", run.step_live_pose)
+    assert result.status == "fail"
+    assert result.details["diagnoses"][0]["id"] == "gpu-device-driver-missing"
+    assert "nvidia-ctk runtime configure" in result.summary
+    assert docker("ps", "-aq", "--filter", "label=org.envkit.smoke=1").stdout.strip() == ""
