@@ -75,6 +75,7 @@ class BuildPlan:
     locked_from: Path | None = None
     lock: dict | None = None
     base_override: str | None = None
+    lock_skipped: list[str] = field(default_factory=list)  # lock pins outside the recipe's own constraints
     stamp: str = field(default_factory=lambda: datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
     @property
@@ -204,6 +205,7 @@ def make_plan(
         locked_from=lock_file,
         lock=document,
         base_override=base,
+        lock_skipped=lock.usable_pins(recipe, document)[1] if document else [],
     )
     if variant:
         digest = hashlib.sha256(json.dumps(variant, sort_keys=True).encode()).hexdigest()[:8]

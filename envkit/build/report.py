@@ -68,6 +68,14 @@ def build(plan: BuildPlan, console: Console, *, quiet: bool = False, write_lock:
         highlight=False,
     )
     console.print(f"log: {plan.log_path}", highlight=False)
+    if plan.lock is not None:
+        pinned = len(plan.lock["pip"]["pins"]) - len(plan.lock_skipped)
+        console.print(f"locked: {pinned} pip pins from {plan.locked_from}", highlight=False)
+        if plan.lock_skipped:
+            console.print(
+                f"left out (outside the recipe's own constraints): {', '.join(plan.lock_skipped)}",
+                highlight=False,
+            )
     with BuildDisplay(console, quiet=quiet) as display:
         tracker = StepTracker(count_steps(plan.dockerfile), display.changed)
         display.attach(tracker)

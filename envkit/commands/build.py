@@ -84,6 +84,8 @@ def build_command(
         print(f"# Dockerfile (not written in a dry run; `envkit render` prints it): {plan.dockerfile_path}")
         if plan.locked_from:
             print(f"# pip pins from the lock {plan.locked_from} are added to /opt/envkit/constraints.txt")
+            if plan.lock_skipped:
+                print(f"# left out (outside the recipe's own constraints): {', '.join(plan.lock_skipped)}")
         print(plan.shell_command())
         print(f"# log: {plan.log_path}")
         print(f"# lock: {'checked against ' + str(plan.locked_from) if plan.locked_from else plan.lock_path}")
