@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -207,6 +208,7 @@ def test_the_sdk_builder_streams_steps_and_diagnoses_a_real_tls_failure(
     dockerfile = workspace / "tls.Dockerfile"
     dockerfile.write_text(
         f"FROM {BASE}\n"
+        f"LABEL {TEST_LABEL}\n"  # the legacy builder keeps passing steps as images: labelled, removed
         "RUN echo 'deb https://deb.debian.org/debian bookworm main' > /etc/apt/sources.list"
         " && rm -f /etc/ssl/certs/ca-certificates.crt\n"
         "RUN apt-get update --error-on=any\n"
@@ -217,10 +219,8 @@ def test_the_sdk_builder_streams_steps_and_diagnoses_a_real_tls_failure(
     )
     assert code == 1, stderr[-2000:]
     assert summary["engine"] == "sdk"
-    # Step 3 of the legacy builder's count (which includes the --label steps it appends).
-    assert summary["failing_step"].startswith("[3/") and summary["failing_step"].endswith(
-        "] RUN apt-get update --error-on=any"
-    )
+    # The legacy builder numbers LABEL steps too (and the --label steps it appends): [4/6] here.
+    assert re.fullmatch(r"\[4/\d+\] RUN apt-get update --error-on=any", summary["failing_step"])
     assert summary["diagnoses"][0]["id"] == "tls-certificate-verify-failed"
     assert "Certificate verification failed" in summary["diagnoses"][0]["line"]
     assert set(docker("ps", "-aq").stdout.split()) <= before, "the legacy builder left a container behind"
