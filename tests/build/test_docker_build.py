@@ -256,11 +256,13 @@ def test_smoke_reports_each_step_in_one_json(built: dict, workspace: Path, recip
     summary_file = workspace / "smoke.json"
     done = envkit(
         "smoke", recipe_file, "--base", BASE, "--label", TEST_LABEL, "--json-out", str(summary_file),
+        "--output", str(workspace / "smoke-out"),
         env={"ENVKIT_LOG_DIR": str(workspace / "logs")},
     )  # fmt: skip
     summary = json.loads(done.stdout)
     assert summary == json.loads(summary_file.read_text())
     assert summary["schema"] == "envkit.smoke/1" and summary["image"] == built["tag"]
+    assert summary["output"] == str(workspace / "smoke-out")
     steps = {step["id"]: step for step in summary["steps"]}
     assert list(steps) == ["build", "doctor", "kernels", "live_pose"]
     assert steps["build"]["status"] == "ok" and steps["doctor"]["status"] == "ok"
