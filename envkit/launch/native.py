@@ -1,0 +1,43 @@
+"""`envkit run TARGET --native`: the target in this environment (inside the image, or a machine that has the
+stack). live-pose is a thin delegation to the live-pose part's CLI glue, `posemamba.live.cli.register(app)`
+(docs/interfaces.md, "Live pose"): its `live-pose` command parses its own options and runs the pipeline."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+
+import typer
+
+from envkit.errors import FailedError
+
+
+def live_pose(argv: list[str]) -> int:
+    """`live-pose --native ARGV` through posemamba.live.cli; its exit code (its UsageErrors propagate)."""
+    try:
+        cli = importlib.import_module("posemamba.live.cli")
+    except ImportError as error:
+        raise FailedError(
+            f"posemamba.live is not importable here: {error}",
+            fix="run without --native (in the recipe's image), or install envkit with the live-pose stack",
+        ) from None
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)  # a group, so `live-pose` is a subcommand as in `envkit run live-pose`
+    cli.register(app)
+    try:
+        # Standalone: its option errors print with click's message and exit 2, typer.Exit(130) exits 130;
+        # envkit's UsageError passes through to envkit's main (one line, exit 2).
+        app(args=["live-pose", "--native", *argv], prog_name="envkit run")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
+def shell(argv: list[str]) -> int:
+    program = os.environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    os.execvp(program, [program, *argv])
+    return 0  # not reached
+
+
+NATIVE = {"live-pose": live_pose, "shell": shell}
