@@ -13,6 +13,8 @@ import typer
 
 from envkit.errors import UsageError
 
+# Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
+INTERRUPTED = {"interrupted": 130, "terminated": 143}
 HELP = "Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."
 
 
@@ -91,6 +93,8 @@ def live_pose(
     summary = run(config)
     for line in summary_lines(summary):
         typer.echo(line)
+    if summary.stop_reason in INTERRUPTED:
+        raise typer.Exit(INTERRUPTED[summary.stop_reason])
 
 
 def register(run_app: typer.Typer) -> None:
