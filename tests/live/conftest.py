@@ -19,13 +19,15 @@ WALKER_FRAMES = 120
 
 @pytest.fixture(scope="session")
 def demo_video() -> Path:
-    from posemamba.live.demo import find_demo_video
+    from posemamba.live.demo import cache_dir, find_demo_video
 
     found = find_demo_video()
     if found is None:
+        failed = cache_dir() / "data.failed"
+        why = failed.read_text().strip() if failed.is_file() else "not fetched"
         pytest.skip(
-            "Sports2D's demo.mp4 is absent (pip install --no-deps sports2d==0.8.34, or "
-            ".ci/setup.d/50-live-pose-data.sh puts it in the envkit cache)"
+            f"Sports2D's demo.mp4 is absent ({why}); .ci/setup.d/50-live-pose-data.sh puts it in the "
+            "envkit cache, or pip install --no-deps sports2d==0.8.34"
         )
     return found
 
