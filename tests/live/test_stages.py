@@ -95,6 +95,7 @@ def test_recorder_chunks_are_readable_before_close_and_consolidated_after(tmp_pa
     for index in range(10):
         frame = Frame(index, index / 30, canvas, received=100.0 + index)
         recorder.write(frame, [_tracked(index)] if index % 2 else [], canvas)
+    recorder.sync()
     partial = load_recording(tmp_path)  # two chunks of 4 are durable, 2 frames still in memory
     assert partial["frame_index"].tolist() == list(range(8))
     assert partial["frame"].tolist() == [1, 3, 5, 7]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import threading
 from pathlib import Path
 
 import cv2
@@ -35,7 +37,11 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 class Recorder:
-    """Writes chunks while running and one consolidated recording on close."""
+    """Writes chunks while running and one consolidated recording on close.
+
+    Encoding runs in a writer thread (OpenCV releases the GIL while it encodes), in the order the
+    frames came, so a chunk's npz is written after its video segment is closed.
+    """
 
     def __init__(self, out: Path, fps: float, source: str, chunk_frames: int = 30) -> None:
         self.out = Path(out)
@@ -45,14 +51,57 @@ class Recorder:
             (self.out / stale).unlink(missing_ok=True)
         self.fps, self.source, self.chunk_frames = fps, source, chunk_frames
         self._chunk = 0
+        self._chunk_video = 0
         self._writer: cv2.VideoWriter | None = None
         self._frames: list[tuple[int, float, float]] = []
         self._rows: list[dict] = []
         self.frames_written = 0
         self._start: float | None = None
         self._closed = False
+        self._queue: queue.Queue = queue.Queue(maxsize=16)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="live-pose-recorder", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            kind, payload = self._queue.get()
+            if kind == "stop":
+                self._queue.task_done()
+                return
+            try:
+                if kind == "frame":
+                    self._encode(payload)
+                else:
+                    self._release()
+                    frames, rows, chunk = payload
+                    _atomic_savez(self.chunks / f"poses-{chunk:06d}.npz", _arrays(frames, rows))
+            except BaseException as error:  # reported by write(); the thread keeps draining
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def sync(self) -> None:
+        """Wait until everything handed over so far is on disk."""
+        self._queue.join()
+
+    def _encode(self, canvas: np.ndarray) -> None:
+        if self._writer is None:
+            path = self.chunks / f"video-{self._chunk_video:06d}.mp4"
+            height, width = canvas.shape[:2]
+            self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                           (width, height))  # fmt: skip
+        self._writer.write(canvas)
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+        self._chunk_video += 1
 
     def write(self, frame: Frame, people: list[TrackedPerson], canvas: np.ndarray | None) -> bool:
+        if self._error is not None:
+            raise RuntimeError(f"the recorder failed: {self._error!r}") from self._error
         if self._start is None:
             self._start = frame.received
         self._frames.append((frame.index, frame.timestamp, frame.received - self._start))
@@ -73,25 +122,17 @@ class Recorder:
                 }
             )
         if canvas is not None:
-            if self._writer is None:
-                path = self.chunks / f"video-{self._chunk:06d}.mp4"
-                height, width = canvas.shape[:2]
-                self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
-                                               (width, height))  # fmt: skip
-            self._writer.write(canvas)
+            self._queue.put(("frame", canvas))
         self.frames_written += 1
         if len(self._frames) >= self.chunk_frames:
             self.flush()
         return True
 
     def flush(self) -> None:
-        """Make everything written so far durable as one chunk."""
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        """Close the video segment and write the npz of everything since the last chunk."""
         if not self._frames:
             return
-        _atomic_savez(self.chunks / f"poses-{self._chunk:06d}.npz", _arrays(self._frames, self._rows))
+        self._queue.put(("chunk", (self._frames, self._rows, self._chunk)))
         self._frames, self._rows = [], []
         self._chunk += 1
 
@@ -101,6 +142,9 @@ class Recorder:
             return
         self._closed = True
         self.flush()
+        self._queue.put(("stop", None))
+        self._thread.join()
+        self._release()
         consolidate(self.out, self.fps, {"source": self.source})
 
 

@@ -1,7 +1,14 @@
-"""A video file read with OpenCV: every frame, in order, timestamps from the container."""
+"""A video file read with OpenCV: every frame, in order, timestamps from the container.
+
+Decoding runs one frame ahead in a reader thread (OpenCV releases the GIL while decoding), so the
+loop does not wait for the decoder while the estimator works.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,15 +40,35 @@ class VideoFileSource:
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and fps > 0 else None
 
-    def frames(self) -> Iterator[Frame]:
-        index, image = 0, self._first
-        while image is not None:
-            timestamp = index / self.fps if self.fps else self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1e3
-            yield Frame(index=index, timestamp=timestamp, bgr=image, received=time.perf_counter())
-            index += 1
+    def _read(self, ahead: queue.Queue, stop: threading.Event) -> None:
+        image = self._first
+        while image is not None and not stop.is_set():
+            position = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1e3
+            ahead.put((image, position))
             ok, image = self._capture.read()
             if not ok:
                 image = None
+        ahead.put((None, 0.0))
+
+    def frames(self) -> Iterator[Frame]:
+        ahead: queue.Queue = queue.Queue(maxsize=2)
+        self._ahead, self._stop = ahead, threading.Event()
+        self._reader = threading.Thread(target=self._read, args=(ahead, self._stop), daemon=True)
+        self._reader.start()
+        index = 0
+        while True:
+            image, position = ahead.get()
+            if image is None:
+                return
+            timestamp = index / self.fps if self.fps else position
+            yield Frame(index=index, timestamp=timestamp, bgr=image, received=time.perf_counter())
+            index += 1
 
     def close(self) -> None:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            self._stop.set()
+            while reader.is_alive():  # unblock its put(); it must not decode after release()
+                with contextlib.suppress(queue.Empty):
+                    self._ahead.get(timeout=0.05)
         self._capture.release()
