@@ -40,6 +40,9 @@ def live_pose(
     stride: Annotated[
         int, typer.Option("--stride", help="Lift every N frames (the lifter runs in a worker).")
     ] = 4,
+    window: Annotated[
+        int, typer.Option("--window", help="Frames of context per lift (<= 243; fewer is faster).")
+    ] = 243,
     flip_tta: Annotated[
         bool, typer.Option("--flip-tta", help="Average with the mirrored pose (2x cost).")
     ] = False,
@@ -79,6 +82,7 @@ def live_pose(
         estimator=estimator,
         checkpoint=checkpoint,
         stride=stride,
+        window=window,
         flip_tta=flip_tta,
         headless=headless,
         out=out,

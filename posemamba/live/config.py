@@ -18,6 +18,7 @@ class LiveConfig:
     estimator: str = "mediapipe"
     checkpoint: Path | None = None
     stride: int = 4
+    window: int = 243  # frames of context per lift (<= 243; fewer: faster, less temporal context)
     flip_tta: bool = False
     headless: bool = False
     out: Path | None = None
@@ -48,6 +49,7 @@ class RunSummary:
     lifter_runs: int = 0
     lifter_ms: tuple[float, float] = (float("nan"), float("nan"))
     lifter_windows_per_s: float = 0.0  # 243-frame windows lifted per second of lifter time
+    window: int = 243
     pose3d_age_ms: tuple[float, float] = (float("nan"), float("nan"))  # age of the shown 3D pose
     frames_with_3d: int = 0
     track_ids: list[int] = field(default_factory=list)

@@ -7,6 +7,8 @@ age (time since the frame it belongs to arrived).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from envkit.errors import UsageError
+
+# Added to the lifter thread's nice value (Linux schedules threads individually).
+NICENESS = 5
 
 
 @dataclass
@@ -118,6 +123,9 @@ class Lifter:
 
         if self._threads:
             torch.set_num_threads(self._threads)
+        # Below the display loop's priority: on a busy CPU a late 3D pose beats a stuttering window.
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
         while True:
             with self._lock:
                 while self._pending is None and not self._stopping:
@@ -151,8 +159,8 @@ class Lifter:
         x = prepare(np.stack(list(job.windows.values())), job.size).to(self.device)
         with torch.inference_mode():
             y = keypoints.flip_tta(self.model, x) if self.flip_tta else self.model(x)
-            last = y[:, -1].float()
-            last = last - last[:, :1]  # root-relative, as the model was trained
+            # The model's output is root-relative already; joint 0 is zeroed as the demo does.
+            last = keypoints.root_zero(y[:, -1].float())
         return last.cpu().numpy()
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from posemamba.live.config import LiveConfig, RunSummary
 from posemamba.live.draw import ViewAngles, compose
 from posemamba.live.sources import Source, SourceLost, open_source
 from posemamba.live.timing import StageTimes, percentiles_ms
-from posemamba.live.tracking import Tracker
+from posemamba.live.tracking import WINDOW, Tracker
 from posemamba.live.types import TrackedPerson
 
 
@@ -81,6 +81,10 @@ def run(config: LiveConfig) -> RunSummary:
 
     if config.stride < 1:
         raise UsageError(f"--stride {config.stride} must be at least 1", fix="use --stride 1 or more")
+    if not 1 <= config.window <= WINDOW:
+        raise UsageError(
+            f"--window {config.window} is not 1..{WINDOW}", fix=f"use --window {WINDOW} (the default)"
+        )
     preflight.check(config)
     spec = choose_source(config.source)
     source: Source = open_source(spec)
@@ -140,7 +144,7 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         sinks.append(rerun_sink)
         closers.append(rerun_sink.close)
 
-    summary = RunSummary(source=spec, out=config.out)
+    summary = RunSummary(source=spec, out=config.out, window=config.window)
     tracker = Tracker(method=config.track_method)
     times = StageTimes()
     ages: list[float] = []
@@ -176,7 +180,9 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
             now = time.perf_counter()
             if lifter is not None:
                 if frame.index % config.stride == 0 and pairs:
-                    windows = {track.track_id: track.buffer.window()[0] for track, _ in pairs}
+                    windows = {
+                        track.track_id: track.buffer.window()[0][-config.window :] for track, _ in pairs
+                    }
                     lifter.submit(frame.index, frame.received, frame.size, windows)
                 lifter.forget(set(tracker.tracks))
             people = []
