@@ -81,3 +81,24 @@ def test_without_native_points_at_it(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "posemamba.live", "--headless", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     _assert_usage_error(done, "--native")
+
+
+def test_register_adds_live_pose_to_a_run_group(tmp_path) -> None:
+    """The glue envkit's `run` command group calls: `envkit run live-pose --native ...`."""
+    import typer
+    from typer.testing import CliRunner
+
+    from envkit.errors import UsageError
+    from posemamba.live.cli import register
+
+    app, run_app = typer.Typer(), typer.Typer()
+    app.add_typer(run_app, name="run")
+    register(run_app)
+    help_text = CliRunner().invoke(app, ["run", "live-pose", "--help"]).output
+    for option in ("--native", "--source", "--estimator", "--checkpoint", "--stride", "--flip-tta",
+                   "--headless", "--out", "--max-frames"):  # fmt: skip
+        assert option in help_text
+    result = CliRunner().invoke(app, ["run", "live-pose", "--native", "--headless", "--out", str(tmp_path),
+                                      "--source", "webcam:x"])  # fmt: skip
+    assert isinstance(result.exception, UsageError)
+    assert "webcam:N" in result.exception.one_line()
