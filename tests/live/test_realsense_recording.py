@@ -83,7 +83,7 @@ def test_metric_root_matches_recorded_geometry(tmp_path, rs, recording_file, med
 def test_metric_skeleton_with_lifter(tmp_path, rs, recording_file, mediapipe_installed, checkpoint) -> None:
     path, _ = recording_file
     done = run_live("--headless", "--source", str(path), "--out", str(tmp_path), "--checkpoint",
-                    str(checkpoint), "--stride", "1")  # fmt: skip
+                    str(checkpoint), "--stride", "1", "--window", "27")  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     data = load_recording(tmp_path)
     placed = np.isfinite(data["metric3d"]).all(axis=(1, 2))

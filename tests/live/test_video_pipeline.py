@@ -84,7 +84,12 @@ def test_lifted_3d_is_finite_and_root_relative(recording) -> None:
         pytest.skip("no PoseMamba checkpoint/loader: the run recorded 2D only")
     data = load_recording(out)
     has3d = data["pose3d_frame"] >= 0
-    assert has3d.mean() > 0.8, f"3D on only {has3d.mean():.0%} of the rows"
+    # From the first finished lift on, every row shows a 3D pose (the newest the worker has).
+    first = int(np.argmax(has3d))
+    assert has3d.any() and has3d[first:].all()
+    assert len(np.unique(data["pose3d_frame"][has3d])) >= 2, "the lifter ran more than once"
+    assert np.all(np.diff(data["pose3d_frame"][has3d]) >= 0), "never an older pose after a newer one"
+    assert np.all(data["pose3d_frame"][has3d] % 4 == 0), "lifted every --stride 4 frames"
     poses = data["pose3d"][has3d]
     assert np.isfinite(poses).all()
     np.testing.assert_allclose(poses[:, 0], 0.0, atol=1e-6)  # pelvis at the origin

@@ -32,7 +32,14 @@ def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, me
             pytest.skip(f"{tool} is not installed (Debian packages imagemagick and xdotool)")
     args = ["--source", str(demo_video), "--max-frames", "150"]
     try:
-        args += ["--checkpoint", str(request.getfixturevalue("checkpoint")), "--stride", "2"]
+        args += [
+            "--checkpoint",
+            str(request.getfixturevalue("checkpoint")),
+            "--stride",
+            "2",
+            "--window",
+            "81",
+        ]
         lifted = True
     except pytest.skip.Exception:
         lifted = False
