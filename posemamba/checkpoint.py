@@ -1,0 +1,187 @@
+"""Load PoseMamba weights safely: released checkpoints, bare state dicts and safetensors files.
+
+The released files (spec section 2) are `torch.save` dicts with `epoch`, `lr`, `optimizer`,
+`model_pos` (weights, every key prefixed `module.` by nn.DataParallel) and `min_loss`, a numpy.float64.
+They are read with `weights_only=True` and an allowlist of exactly the numpy globals such a file
+pickles for that scalar; a file that references anything else is refused, never unpickled freely.
+The variant (frames, dim, depth) is read from the weights' shapes: no config file is needed.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import torch
+
+from posemamba.errors import CheckpointError
+from posemamba.model import PoseMamba
+
+WEIGHTS_KEY = "model_pos"
+DATA_PARALLEL_PREFIX = "module."
+SAFETENSORS_SUFFIX = ".safetensors"
+_FIX = "pass a PoseMamba checkpoint (the released PoseMamba_{S,B,L} .bin files, a state dict or .safetensors)"
+
+
+def numpy_safe_globals() -> list:
+    """The globals a released checkpoint pickles for `min_loss` (a numpy.float64), and nothing else.
+
+    numpy.float64 pickles as `scalar(dtype('float64'), raw bytes)`: the scalar reconstructor (module
+    path numpy.core.multiarray in files written by numpy 1.x, numpy._core.multiarray by numpy 2.x),
+    the `numpy.dtype` constructor, and the float64 dtype class whose state the unpickler sets (found by
+    loading such files: without it torch refuses to BUILD the dtype).
+    """
+    import numpy as np
+
+    try:
+        from numpy._core.multiarray import scalar
+    except ImportError:  # numpy < 1.26 has no numpy._core
+        from numpy.core.multiarray import scalar
+    return [
+        (scalar, "numpy.core.multiarray.scalar"),
+        (scalar, "numpy._core.multiarray.scalar"),
+        np.dtype,
+        type(np.dtype(np.float64)),
+    ]
+
+
+def _listed(names: Iterable[str], most: int = 3) -> str:
+    names = list(names)
+    return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
+
+
+def _torch_load(path: Path) -> object:
+    try:
+        with torch.serialization.safe_globals(numpy_safe_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        text = str(error)
+        refused = re.search(r"(?:Unsupported global: GLOBAL|global) ([\w.]+)", text)
+        if refused and "Weights only load failed" in text:
+            raise CheckpointError(
+                f"{path} is not a PoseMamba checkpoint: it pickles {refused.group(1)}, which the released "
+                "checkpoints do not contain; refusing to unpickle it (weights_only=True)",
+                fix=_FIX,
+            ) from None
+        if "Weights only load failed" in text:
+            reason = text.split("WeightsUnpickler error:")[-1].strip().splitlines()[0]
+            raise CheckpointError(
+                f"{path} is not a PoseMamba checkpoint: weights-only unpickling refused it ({reason})",
+                fix=_FIX,
+            ) from None
+        raise CheckpointError(
+            f"{path} is not a PyTorch checkpoint ({text.splitlines()[0]})", fix=_FIX
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(
+            f"{path} cannot be read as a PyTorch checkpoint (truncated or another format: {first_line})",
+            fix=_FIX,
+        ) from None
+
+
+def _safetensors_load(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(path, device="cpu")
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"{path} cannot be read as a safetensors file ({error})", fix=_FIX) from None
+
+
+def _weights(obj: object, path: Path) -> dict[str, torch.Tensor]:
+    if isinstance(obj, Mapping) and WEIGHTS_KEY in obj:
+        obj = obj[WEIGHTS_KEY]
+    if not isinstance(obj, Mapping) or not obj:
+        kind = (
+            f"a dict with keys {sorted(map(str, obj))[:8]}"
+            if isinstance(obj, Mapping)
+            else type(obj).__name__
+        )
+        raise CheckpointError(
+            f"{path} holds {kind}, neither a '{WEIGHTS_KEY}' entry nor a state dict of tensors", fix=_FIX
+        )
+    not_tensors = [str(key) for key, value in obj.items() if not isinstance(value, torch.Tensor)]
+    if not_tensors:
+        raise CheckpointError(
+            f"{path} has no '{WEIGHTS_KEY}' entry and is not a state dict: {', '.join(not_tensors[:5])} "
+            "are not tensors",
+            fix=_FIX,
+        )
+    return {str(key).removeprefix(DATA_PARALLEL_PREFIX): value for key, value in obj.items()}
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """The model weights in `path` on the CPU, `module.` prefixes removed (not yet checked)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist or is not a file", fix=_FIX)
+    if path.suffix == SAFETENSORS_SUFFIX:
+        return _weights(_safetensors_load(path), path)
+    return _weights(_torch_load(path), path)
+
+
+def _shape(state: Mapping[str, torch.Tensor], key: str, dims: int, path: Path) -> tuple[int, ...]:
+    if key not in state:
+        raise CheckpointError(f"{path} is not a PoseMamba checkpoint: it has no '{key}' weight", fix=_FIX)
+    shape = tuple(state[key].shape)
+    if len(shape) != dims:
+        raise CheckpointError(f"{path}: '{key}' has shape {shape}, expected {dims} dimensions", fix=_FIX)
+    return shape
+
+
+def detect_config(state: Mapping[str, torch.Tensor], path: str | Path = "checkpoint") -> dict[str, int]:
+    """frames, dim and depth of the model these weights belong to, from their shapes."""
+    path = Path(path)
+    _, frames, dim = _shape(state, "Temporal_pos_embed", 3, path)
+    _shape(state, "Spatial_pos_embed", 3, path)
+    depth = 0
+    while f"STEblocks.{depth}.norm.weight" in state:
+        depth += 1
+    if depth == 0:
+        raise CheckpointError(
+            f"{path} is not a PoseMamba checkpoint: it has no 'STEblocks.0.*' weights", fix=_FIX
+        )
+    return {"frames": frames, "dim": dim, "depth": depth}
+
+
+def check_state_dict(model: torch.nn.Module, state: Mapping[str, torch.Tensor], path: str | Path) -> None:
+    """Raise CheckpointError naming the missing, unexpected and mismatched weights, if any."""
+    expected = model.state_dict()
+    problems = []
+    missing = [key for key in expected if key not in state]
+    unexpected = [key for key in state if key not in expected]
+    if missing:
+        problems.append(
+            f"missing {len(missing)} weights ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
+        )
+    if unexpected:
+        listed = ", ".join(unexpected[:3]) + (", ..." if len(unexpected) > 3 else "")
+        problems.append(f"{len(unexpected)} unexpected weights ({listed})")
+    for key, want in expected.items():
+        got = state.get(key)
+        if got is None:
+            continue
+        if tuple(got.shape) != tuple(want.shape):
+            problems.append(f"'{key}' has shape {tuple(got.shape)}, expected {tuple(want.shape)}")
+        elif not got.is_floating_point():
+            problems.append(f"'{key}' has dtype {got.dtype}, expected a floating-point tensor")
+        if len(problems) >= 5:
+            break
+    if problems:
+        raise CheckpointError(f"{path} does not match PoseMamba: {'; '.join(problems)}", fix=_FIX)
+
+
+def load(path: str | Path, device: str | torch.device = "cpu") -> PoseMamba:
+    """An eval-mode PoseMamba with the weights in `path` (variant detected from their shapes)."""
+    state = read_state_dict(path)
+    config = detect_config(state, path)
+    model = PoseMamba(**config)
+    check_state_dict(model, state, path)
+    # Half-precision copies load into the float32 model: the original forces float32 for the scan anyway.
+    model.load_state_dict({key: value.float() for key, value in state.items()}, strict=True)
+    return model.eval().to(device)

@@ -1,0 +1,42 @@
+"""The `ref` scan backend: the selective scan of spec section 5 as a plain sequential loop.
+
+Exact by construction (one position after the other, the state in float32 or float64), slow (a
+Python loop over L), differentiable through autograd. It is the yardstick the other backends are
+tested against; nothing else should call it on real-sized problems.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+
+def discretised_delta(delta: torch.Tensor, delta_bias: torch.Tensor, delta_softplus: bool) -> torch.Tensor:
+    """Delta of spec section 5: the bias is added BEFORE softplus (threshold 20, PyTorch's default)."""
+    delta = delta + delta_bias[None, :, None]
+    return F.softplus(delta) if delta_softplus else delta
+
+
+def compute_dtype(u: torch.Tensor) -> torch.dtype:
+    """float64 inputs stay float64; everything else runs in float32 (spec section 5)."""
+    return torch.float64 if u.dtype == torch.float64 else torch.float32
+
+
+def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True) -> torch.Tensor:
+    """Packed layout: u, delta (Bt, K*D, L); A (K*D, N); B, C (Bt, K, N, L); D, delta_bias (K*D,)."""
+    dtype = compute_dtype(u)
+    u, delta, A, B, C, D, delta_bias = (t.to(dtype) for t in (u, delta, A, B, C, D, delta_bias))
+    batch, channels, length = u.shape
+    groups, dstate = B.shape[1], A.shape[1]
+    per_group = channels // groups
+    delta = discretised_delta(delta, delta_bias, delta_softplus)
+    # B, C (Bt, K, N, L) -> (Bt, K*D, N, L) by repeating each group over its channels.
+    B_ch = B.repeat_interleave(per_group, dim=1)
+    C_ch = C.repeat_interleave(per_group, dim=1)
+    h = u.new_zeros(batch, channels, dstate)
+    ys = []
+    for l in range(length):
+        dt = delta[:, :, l, None]  # (Bt, K*D, 1)
+        h = torch.exp(dt * A) * h + dt * B_ch[:, :, :, l] * u[:, :, l, None]
+        ys.append((h * C_ch[:, :, :, l]).sum(-1))
+    return torch.stack(ys, dim=-1) + D[None, :, None] * u
