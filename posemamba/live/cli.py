@@ -43,6 +43,9 @@ def live_pose(
     window: Annotated[
         int, typer.Option("--window", help="Frames of context per lift (<= 243; fewer is faster).")
     ] = 243,
+    lift_sync: Annotated[
+        bool, typer.Option("--lift-sync", help="Wait for each lift (offline processing: no 3D lag).")
+    ] = False,
     flip_tta: Annotated[
         bool, typer.Option("--flip-tta", help="Average with the mirrored pose (2x cost).")
     ] = False,
@@ -84,6 +87,7 @@ def live_pose(
         stride=stride,
         window=window,
         flip_tta=flip_tta,
+        lift_sync=lift_sync,
         headless=headless,
         out=out,
         max_frames=max_frames,

@@ -20,6 +20,7 @@ class LiveConfig:
     stride: int = 4
     window: int = 243  # frames of context per lift (<= 243; fewer: faster, less temporal context)
     flip_tta: bool = False
+    lift_sync: bool = False  # wait for each lift (offline: every stride-th frame gets its own 3D pose)
     headless: bool = False
     out: Path | None = None
     max_frames: int | None = None

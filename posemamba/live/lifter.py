@@ -84,6 +84,7 @@ class Lifter:
         self._results: dict[int, Lifted] = {}
         self._stopping = False
         self._busy = False
+        self._done_frame = -1  # frame index of the newest finished request
         self.durations: list[float] = []  # seconds per forward pass (all tracks of one request)
         self.waits: list[float] = []  # seconds a request waited before the worker took it
         self.batches: list[int] = []  # tracks per forward pass
@@ -103,6 +104,12 @@ class Lifter:
             self._pending = _Job(frame_index, received, size, windows)
             self.submitted += 1
             self._lock.notify()
+
+    def wait_for(self, frame_index: int) -> None:
+        """Block until the request for `frame_index` (or a newer one) is done (--lift-sync)."""
+        with self._lock:
+            while self._done_frame < frame_index and self.error is None and not self._stopping:
+                self._lock.wait(0.5)
 
     def latest(self, track_id: int) -> Lifted | None:
         with self._lock:
@@ -141,6 +148,7 @@ class Lifter:
                 self.error = error
                 with self._lock:
                     self._busy = False
+                    self._lock.notify_all()
                 return
             finished = time.perf_counter()
             with self._lock:
@@ -150,6 +158,8 @@ class Lifter:
                 self.batches.append(len(job.windows))
                 for track_id, pose in zip(job.windows, poses, strict=True):
                     self._results[track_id] = Lifted(pose, job.frame_index, job.received, finished)
+                self._done_frame = job.frame_index
+                self._lock.notify_all()
 
     def _forward(self, job: _Job) -> np.ndarray:
         import torch

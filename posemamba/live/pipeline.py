@@ -184,6 +184,9 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
                         track.track_id: track.buffer.window()[0][-config.window :] for track, _ in pairs
                     }
                     lifter.submit(frame.index, frame.received, frame.size, windows)
+                    if config.lift_sync:
+                        with times.measure("lift_wait"):
+                            lifter.wait_for(frame.index)
                 lifter.forget(set(tracker.tracks))
             people = []
             with times.measure("metric"):

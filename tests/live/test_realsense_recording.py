@@ -83,11 +83,12 @@ def test_metric_root_matches_recorded_geometry(tmp_path, rs, recording_file, med
 def test_metric_skeleton_with_lifter(tmp_path, rs, recording_file, mediapipe_installed, checkpoint) -> None:
     path, _ = recording_file
     done = run_live("--headless", "--source", str(path), "--out", str(tmp_path), "--checkpoint",
-                    str(checkpoint), "--stride", "1", "--window", "27")  # fmt: skip
+                    str(checkpoint), "--stride", "1", "--window", "27", "--lift-sync")  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     data = load_recording(tmp_path)
     placed = np.isfinite(data["metric3d"]).all(axis=(1, 2))
-    assert placed.any(), "no row got a metric skeleton"
+    assert placed.all(), "--lift-sync: every row has its own metric skeleton"
+    assert np.array_equal(data["pose3d_frame"], data["frame"])
     skeletons = data["metric3d"][placed]
     np.testing.assert_allclose(skeletons[:, 0], data["root3d"][placed], atol=1e-4)  # pelvis at the root
     # a skeleton in metres at ~2 m: every joint within a couple of metres of the pelvis
