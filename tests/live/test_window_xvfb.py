@@ -47,9 +47,11 @@ def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, me
                                capture_output=True, text=True, timeout=180)  # fmt: skip
         assert found.returncode == 0, log.read_text()[-3000:]
         # Until the skeleton is drawn in the overlay (and, with the lifter, in the 3D view).
-        deadline, shot, ok = time.monotonic() + 120, None, False
+        deadline, shot, ok, seen = time.monotonic() + 120, None, False, []
         while time.monotonic() < deadline and not ok:
-            assert process.poll() is None, log.read_text()[-3000:]
+            assert process.poll() is None, (
+                f"ended before a skeleton was seen: {seen}\n{log.read_text()[-3000:]}"
+            )
             shot = _screenshot(env)
             panel = np.argwhere(_mask(shot, PANEL_BACKGROUND))
             joints = np.argwhere(_mask(shot, JOINT_COLOUR))
@@ -58,6 +60,7 @@ def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, me
                 in_overlay = joints[joints[:, 1] < left]
                 in_view = joints[joints[:, 1] >= left]
                 ok = len(in_overlay) > 30 and (not lifted or len(in_view) > 30)
+                seen.append((len(in_overlay), len(in_view)))
             time.sleep(0.3)
         assert ok, "no skeleton drawn within 120 s"
         cv2.imwrite(str(tmp_path / "screenshot.png"), shot)
