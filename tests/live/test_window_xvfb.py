@@ -26,6 +26,19 @@ def _mask(image: np.ndarray, colour) -> np.ndarray:
     return np.all(image == np.array(colour, dtype=np.uint8), axis=2)
 
 
+def _wait_for_window(process: subprocess.Popen, env: dict, log) -> None:
+    """Poll for the window by name; a search can hit a window that closes meanwhile (BadWindow)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()[-3000:]
+        found = subprocess.run(["xdotool", "search", "--name", "^live-pose$"], env=env, capture_output=True,
+                               text=True, timeout=30)  # fmt: skip
+        if found.returncode == 0 and found.stdout.strip():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"no live-pose window within 180 s\n{log.read_text()[-3000:]}")
+
+
 def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, mediapipe_installed, request):
     for tool in ("import", "xdotool"):
         if shutil.which(tool) is None:
@@ -43,18 +56,19 @@ def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, me
     with open(log, "w") as handle:
         process = subprocess.Popen(live_command(*args), env=env, stdout=handle, stderr=subprocess.STDOUT)
     try:
-        found = subprocess.run(["xdotool", "search", "--sync", "--name", "^live-pose$"], env=env,
-                               capture_output=True, text=True, timeout=180)  # fmt: skip
-        assert found.returncode == 0, log.read_text()[-3000:]
+        _wait_for_window(process, env, log)
         # Until the skeleton is drawn in the overlay (and, with the lifter, in the 3D view).
         deadline, shot, ok, seen = time.monotonic() + 120, None, False, []
         while time.monotonic() < deadline and not ok:
-            assert process.poll() is None, (
-                f"ended before a skeleton was seen: {seen}\n{log.read_text()[-3000:]}"
-            )
+            if process.poll() is not None:
+                tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True)
+                pytest.fail(f"ended before a skeleton was seen: {seen}\n{tree.stdout[-3000:]}\n"
+                            f"{log.read_text()[-3000:]}")  # fmt: skip
             shot = _screenshot(env)
+            cv2.imwrite(str(tmp_path / "screenshot.png"), shot)
             panel = np.argwhere(_mask(shot, PANEL_BACKGROUND))
             joints = np.argwhere(_mask(shot, JOINT_COLOUR))
+            seen.append((round(time.monotonic() - deadline + 120, 1), len(panel), len(joints)))
             if len(panel) and len(joints):
                 left = panel[:, 1].min()
                 in_overlay = joints[joints[:, 1] < left]
@@ -62,8 +76,8 @@ def test_window_shows_the_skeleton_and_quits_on_q(xvfb, tmp_path, demo_video, me
                 ok = len(in_overlay) > 30 and (not lifted or len(in_view) > 30)
                 seen.append((len(in_overlay), len(in_view)))
             time.sleep(0.3)
-        assert ok, "no skeleton drawn within 120 s"
         cv2.imwrite(str(tmp_path / "screenshot.png"), shot)
+        assert ok, f"no skeleton drawn within 120 s: {seen}"
         # The canvas sits where the 3D panel's top-left corner says; the overlay is 480 rows high.
         top, left = panel[:, 0].min(), panel[:, 1].min()
         scale = 480 / 994
