@@ -67,6 +67,9 @@ def live_pose(
     det_checkpoint: Annotated[
         Path | None, typer.Option("--det-checkpoint", help="MMPose: its weights.")
     ] = None,
+    det_threshold: Annotated[
+        float, typer.Option("--det-threshold", help="MMPose: minimum person-box score.")
+    ] = 0.3,
     rerun: Annotated[bool, typer.Option("--rerun", help="Also log to Rerun (needs rerun-sdk).")] = False,
 ) -> None:
     """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
@@ -96,6 +99,7 @@ def live_pose(
         pose2d_checkpoint=pose2d_checkpoint,
         det_config=det_config,
         det_checkpoint=det_checkpoint,
+        det_threshold=det_threshold,
         rerun=rerun,
     )
     summary = run(config)

@@ -34,6 +34,7 @@ class LiveConfig:
     pose2d_checkpoint: Path | None = None
     det_config: str | None = None
     det_checkpoint: Path | None = None
+    det_threshold: float = 0.3  # person boxes below this score are dropped
     chunk_frames: int = 30  # recorder: frames per flushed chunk
 
 

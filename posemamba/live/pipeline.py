@@ -112,6 +112,7 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         pose_checkpoint=config.pose2d_checkpoint,
         det_config=config.det_config,
         det_checkpoint=config.det_checkpoint,
+        det_threshold=config.det_threshold,
         device=config.device,
     )
     closers.append(estimator.close)

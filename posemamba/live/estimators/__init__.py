@@ -31,7 +31,8 @@ def bbox_of(keypoints: np.ndarray, scores: np.ndarray, min_score: float = 0.3) -
 
 
 def make_estimator(name: str, *, pose_config=None, pose_checkpoint=None, det_config=None,
-                   det_checkpoint=None, device: str = "cpu") -> Estimator:  # fmt: skip
+                   det_checkpoint=None, det_threshold: float = 0.3,
+                   device: str = "cpu") -> Estimator:  # fmt: skip
     """The estimator called `name` (see ESTIMATORS); UsageError when its package is missing."""
     if name == "mediapipe":
         from posemamba.live.estimators.mediapipe_pose import MediaPipePose
@@ -46,5 +47,6 @@ def make_estimator(name: str, *, pose_config=None, pose_checkpoint=None, det_con
             det_config=det_config,
             det_checkpoint=det_checkpoint,
             device=device,
+            bbox_threshold=det_threshold,
         )
     raise UsageError(f"unknown estimator {name!r}", fix=f"use one of: {', '.join(ESTIMATORS)}")

@@ -18,6 +18,7 @@ DEFAULT_POSE_CONFIG = "configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-42
 DEFAULT_DET_CONFIG = "demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py"
 RANDOM = "random"
 PERSON = 0  # COCO category id of a person in the detector's labels
+MAX_PEOPLE = 20  # the most confident boxes kept per frame (RTMPose runs once per box)
 
 
 def _mim_file(relative: str) -> Path:
@@ -90,6 +91,7 @@ class MMPoseTopDown:
         if len(boxes) == 0:
             return []
         boxes = boxes[self._nms(boxes, self.nms_threshold)]
+        boxes = boxes[np.argsort(-boxes[:, 4], kind="stable")[:MAX_PEOPLE]]
         people = []
         for box, sample in zip(boxes, self._inference_topdown(self.pose_model, frame.bgr, boxes[:, :4]),
                                strict=True):  # fmt: skip
