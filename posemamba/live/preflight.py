@@ -82,9 +82,19 @@ def check_realsense() -> None:
     )
 
 
+def check_mmpose_checkpoints(config: LiveConfig) -> None:
+    """Both MMPose checkpoints are given (a path, or `random`) before anything heavy starts."""
+    from posemamba.live.estimators.mmpose_topdown import _checkpoint
+
+    _checkpoint(config.pose2d_checkpoint, "--pose2d-checkpoint")
+    _checkpoint(config.det_checkpoint, "--det-checkpoint")
+
+
 def check(config: LiveConfig) -> None:
     """Every preflight check the config needs, cheapest first."""
     check_checkpoint(config.checkpoint)
+    if config.estimator == "mmpose":
+        check_mmpose_checkpoints(config)
     check_estimator(config.estimator)
     if config.source == "realsense":
         check_realsense()

@@ -36,6 +36,7 @@ def _mim_file(relative: str) -> Path:
 
 
 def _checkpoint(value, option: str) -> str | None:
+    """The local checkpoint path for mmpose/mmdet's init (None: random weights); UsageError if absent."""
     if value is None:
         raise UsageError(
             f"the mmpose estimator needs {option} (a local .pth)",
