@@ -39,7 +39,8 @@ def run(ctx):
         return result(missing, why, "", BUILD if missing == FAIL else "")
     if not isinstance(status, dict):
         return result(FAIL, "kernel_status() returned %r, not a dict" % (status,))
-    reason = str(status.get("reason") or "")
+    # kernel_status() appends its own fix to the reason; the fix column already carries ours.
+    reason = str(status.get("reason") or "").split(" \u2014 fix: ")[0]
     details = ", ".join("%s=%s" % (k, v) for k, v in sorted(status.items()) if k != "reason")
     if not status.get("importable"):
         return result(missing, "selective-scan kernel not built: %s" % reason, details, BUILD)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pickle
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -59,24 +58,23 @@ def _torch_load(path: Path) -> object:
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         text = str(error)
-        refused = re.search(r"(?:Unsupported global: GLOBAL|global) ([\w.]+)", text)
+        refused = re.search(r"GLOBAL ([\w.]+)", text)
         if refused and "Weights only load failed" in text:
             raise CheckpointError(
                 f"{path} is not a PoseMamba checkpoint: it pickles {refused.group(1)}, which the released "
                 "checkpoints do not contain; refusing to unpickle it (weights_only=True)",
                 fix=_FIX,
             ) from None
-        if "Weights only load failed" in text:
-            reason = text.split("WeightsUnpickler error:")[-1].strip().splitlines()[0]
-            raise CheckpointError(
-                f"{path} is not a PoseMamba checkpoint: weights-only unpickling refused it ({reason})",
-                fix=_FIX,
-            ) from None
+        reason = text.split("WeightsUnpickler error:")[-1].strip().splitlines() or [type(error).__name__]
         raise CheckpointError(
-            f"{path} is not a PyTorch checkpoint ({text.splitlines()[0]})", fix=_FIX
+            f"{path} cannot be read as a PyTorch checkpoint (truncated or another format: {reason[0]})",
+            fix=_FIX,
         ) from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # torch.load fails on foreign bytes with many exception types (IndexError for a text file,
+    # RuntimeError for a truncated zip, EOFError, ...): all mean "not a readable checkpoint".
+    except Exception as error:
+        text = str(error).strip()
+        first_line = f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
         raise CheckpointError(
             f"{path} cannot be read as a PyTorch checkpoint (truncated or another format: {first_line})",
             fix=_FIX,
