@@ -22,6 +22,10 @@ def test_source_that_does_not_exist(tmp_path) -> None:
     _assert_usage_error(done, "nothing.mp4", "webcam:0")
 
 
+def test_webcam_that_is_not_there(tmp_path, mediapipe_installed) -> None:
+    _assert_usage_error(run_live("--headless", "--out", str(tmp_path), "--source", "webcam:9"), "camera 9")
+
+
 def test_webcam_without_an_index(tmp_path) -> None:
     _assert_usage_error(
         run_live("--headless", "--out", str(tmp_path), "--source", "webcam:front"), "webcam:N"

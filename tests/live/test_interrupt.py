@@ -78,3 +78,26 @@ def test_sigkill_keeps_the_flushed_chunks(tmp_path, demo_video, mediapipe_instal
     assert np.array_equal(data["frame_index"], np.arange(frames))
     segments = sorted((out / "chunks").glob("video-*.mp4"))
     assert sum(_video_frames(segment) for segment in segments) >= frames
+
+
+def test_camera_that_disappears_loses_nothing(tmp_path, demo_video, mediapipe_installed, monkeypatch) -> None:
+    """A camera unplugged mid-stream (injected: no camera here) ends the run with a full recording."""
+    from posemamba.live import LiveConfig, pipeline, run
+    from posemamba.live.sources import SourceLost
+    from posemamba.live.sources.video import VideoFileSource
+
+    class Unplugged(VideoFileSource):
+        live = True
+
+        def frames(self):
+            for frame in super().frames():
+                if frame.index == 40:
+                    raise SourceLost("camera gone")
+                yield frame
+
+    monkeypatch.setattr(pipeline, "open_source", lambda spec: Unplugged(spec))
+    summary = run(LiveConfig(source=str(demo_video), headless=True, out=tmp_path))
+    assert summary.stop_reason == "source lost: camera gone"
+    data = load_recording(tmp_path)
+    assert data["frame_index"].tolist() == list(range(40))
+    assert _video_frames(tmp_path / "overlay.mp4") == 40
