@@ -125,6 +125,13 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         closers.append(lifter.close)
     sinks = []
     angles = ViewAngles()
+    # Rerun first: a missing rerun-sdk must stop the run before the recorder has created anything.
+    if config.rerun:
+        from posemamba.live.sinks.rerun_sink import RerunSink
+
+        rerun_sink = RerunSink(config.out)
+        sinks.append(rerun_sink)
+        closers.append(rerun_sink.close)
     recorder = None
     if config.out is not None:
         from posemamba.live.sinks.recorder import Recorder
@@ -138,12 +145,6 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         window = WindowSink(angles)
         sinks.append(window)
         closers.append(window.close)
-    if config.rerun:
-        from posemamba.live.sinks.rerun_sink import RerunSink
-
-        rerun_sink = RerunSink(config.out)
-        sinks.append(rerun_sink)
-        closers.append(rerun_sink.close)
 
     summary = RunSummary(source=spec, out=config.out, window=config.window)
     tracker = Tracker(method=config.track_method)
