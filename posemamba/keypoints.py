@@ -79,6 +79,7 @@ def coco_to_h36m(kpts: np.ndarray, method: str = DEFAULT_MAPPING) -> np.ndarray:
     Channels 0-1 are coordinates; a third channel (confidence) is mapped like mmpose maps it
     (averaged along) for 'mmpose' and with the demo's score rules for 'demo'.
     """
+    kpts = kpts.numpy(force=True) if isinstance(kpts, torch.Tensor) else np.asarray(kpts)
     _check_joints(kpts, "coco_to_h36m")
     if method not in MAPPINGS:
         raise InputShapeError(

@@ -42,13 +42,14 @@ def read_input(path: Path) -> tuple[Any, float, float, str]:
     if not path.is_file():
         raise UsageError(f"input {path} does not exist", fix="give the path of a 2D keypoints .npz file")
     try:
-        data = np.load(path, allow_pickle=False)
-        keys = set(data.files)
-    except (OSError, ValueError, EOFError) as error:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in ("keypoints", "width", "height", "format") if key not in archive.files]
+            if missing:
+                raise UsageError(f"{path} has no {', '.join(repr(k) for k in missing)}", fix=INPUT_FIX)
+            data = {key: archive[key] for key in ("keypoints", "width", "height", "format")}
+    except (OSError, ValueError, EOFError, AttributeError) as error:
+        # np.load of another format: OSError/ValueError; object arrays refused: ValueError.
         raise UsageError(f"{path} is not a readable .npz file ({error})", fix=INPUT_FIX) from None
-    missing = [key for key in ("keypoints", "width", "height", "format") if key not in keys]
-    if missing:
-        raise UsageError(f"{path} has no {', '.join(repr(k) for k in missing)}", fix=INPUT_FIX)
     keypoints = data["keypoints"]
     if keypoints.ndim != 3 or keypoints.shape[0] < 1 or keypoints.shape[1:] not in ((17, 2), (17, 3)):
         raise UsageError(
@@ -64,6 +65,8 @@ def read_input(path: Path) -> tuple[Any, float, float, str]:
         raise UsageError(f"{path}: width and height must be numbers", fix=INPUT_FIX) from None
     if not (width > 0 and height > 0 and np.isfinite(width) and np.isfinite(height)):
         raise UsageError(f"{path}: width {width} and height {height} must be positive pixels", fix=INPUT_FIX)
+    if isinstance(keypoint_format, bytes):
+        keypoint_format = keypoint_format.decode(errors="replace")
     if str(keypoint_format) not in FORMATS:
         raise UsageError(f"{path}: format is {keypoint_format!r}, expected 'coco' or 'h36m'", fix=INPUT_FIX)
     return keypoints.astype(np.float32), width, height, str(keypoint_format)
@@ -76,7 +79,7 @@ def _check_backend(backend: str | None, device: str) -> str:
         choice = scan.choose(device, backend)
     except scan.UnknownBackendError as error:
         raise UsageError(str(error), fix="omit --backend to choose automatically") from None
-    ok, why = scan._backend_available(choice.backend)
+    ok, why = scan.available(choice.backend)
     if not ok:
         raise UsageError(
             f"scan backend {choice.backend} cannot run here: {why}",

@@ -45,6 +45,11 @@ def _check_name(name: str, source: str) -> str:
     return name
 
 
+def available(name: str) -> tuple[bool, str]:
+    """Whether backend `name` can run here, and why (UnknownBackendError for a name not in BACKENDS)."""
+    return _backend_available(_check_name(name, "available()"))
+
+
 def _backend_available(name: str) -> tuple[bool, str]:
     if name == "ref":
         return True, "sequential reference loop"

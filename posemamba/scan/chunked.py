@@ -35,31 +35,37 @@ def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True
     nc = -(-length // T)
     pad = nc * T - length
     delta = discretised_delta(delta, delta_bias, delta_softplus)
-    # Padding at the end with Delta = 0 (decay 1, input 0) leaves the first L positions unchanged.
-    delta_p = torch.nn.functional.pad(delta, (0, pad)).view(batch, groups, per_group, 1, nc, T)
-    u_p = torch.nn.functional.pad(u, (0, pad)).view(batch, groups, per_group, 1, nc, T)
-    B_p = torch.nn.functional.pad(B, (0, pad)).view(batch, groups, 1, dstate, nc, T)
-    C_p = torch.nn.functional.pad(C, (0, pad)).view(batch, groups, 1, dstate, nc, T)
-    A_g = A.view(1, groups, per_group, dstate, 1, 1)
-    decay = torch.exp(delta_p * A_g)  # (Bt, K, Dk, N, nc, T), each factor in [0, 1]
-    drive = (delta_p * u_p) * B_p  # (Bt, K, Dk, N, nc, T)
 
-    # Pass 1: every chunk from a zero state; `prods[t]` = decay[0] * ... * decay[t] inside the chunk.
-    h = torch.zeros_like(drive[..., 0])
-    prod = torch.ones_like(drive[..., 0])
+    def steps_first(x: torch.Tensor, channels_or_states: int) -> torch.Tensor:
+        # (Bt, K, X, L) -> (T, Bt, K, X, nc): every in-chunk step a contiguous slice.
+        x = torch.nn.functional.pad(x, (0, pad)).view(batch, groups, channels_or_states, nc, T)
+        return x.permute(4, 0, 1, 2, 3).contiguous()
+
+    # Padding at the end with Delta = 0 (decay 1, input 0) leaves the first L positions unchanged.
+    delta_t = steps_first(delta.view(batch, groups, per_group, length), per_group)[..., None, :]
+    u_t = steps_first(u.view(batch, groups, per_group, length), per_group)[..., None, :]
+    B_t = steps_first(B, dstate)[:, :, :, None]  # (T, Bt, K, 1, N, nc)
+    C_t = steps_first(C, dstate)[:, :, :, None]
+    A_g = A.view(1, 1, groups, per_group, dstate, 1)
+    # (T, Bt, K, Dk, N, nc): decays in [0, 1] and inputs Delta*B*u.
+    decay = torch.exp(delta_t * A_g)
+    drive = (delta_t * u_t) * B_t
+
+    # Pass 1: every chunk from a zero state; prods[t] = decay[0] * ... * decay[t] inside the chunk.
+    h = torch.zeros_like(drive[0])
+    prod = torch.ones_like(drive[0])
     y_local, prods = [], []
     for t in range(T):
-        h = decay[..., t] * h + drive[..., t]
-        prod = prod * decay[..., t]
-        y_local.append((h * C_p[..., t]).sum(3))
+        h = torch.addcmul(drive[t], decay[t], h)
+        prod = prod * decay[t]
+        y_local.append((h * C_t[t]).sum(3))
         prods.append(prod)
     # Pass 2: the state entering chunk c is carry[c] = prod_end[c-1] * carry[c-1] + h_end[c-1].
     carries = [torch.zeros_like(h[..., 0])]
     for c in range(1, nc):
         carries.append(prods[-1][..., c - 1] * carries[-1] + h[..., c - 1])
     carry = torch.stack(carries, dim=-1)  # (Bt, K, Dk, N, nc)
-    y = torch.stack(
-        [y_local[t] + (C_p[..., t] * prods[t] * carry).sum(3) for t in range(T)], dim=-1
-    )  # (Bt, K, Dk, nc, T)
+    y = torch.stack([y_local[t] + (C_t[t] * prods[t] * carry).sum(3) for t in range(T)], dim=-1)
+    # y (Bt, K, Dk, nc, T) -> (Bt, K*D, L)
     y = y.reshape(batch, channels, nc * T)[..., :length]
     return y + D[None, :, None] * u

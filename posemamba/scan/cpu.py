@@ -52,6 +52,7 @@ class Group:
     reverse: bool = False
     accumulate: bool = False
     dt_w: torch.Tensor | None = None
+    partner: torch.Tensor | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     except OSError as error:
         return None, f"the compiled CPU scan {path} cannot be loaded: {error}"
     lib.posemamba_scan.restype = None
-    lib.posemamba_scan.argtypes = [_I64] * 5 + [_P] * 12 + [_I64, _P, ctypes.c_int, ctypes.c_int]
+    lib.posemamba_scan.argtypes = [_I64] * 5 + [_P] * 12 + [_I64, _P, _P, ctypes.c_int, ctypes.c_int]
     note = (
         f"compiled in {seconds:.1f} s into {path.parent}"
         if seconds is not None
@@ -107,8 +108,9 @@ def run_groups(
             raise ValueError("run_groups: every group must have the strides of the first (and C those of B)")
         if g.A.shape != (channels, n_states) or not all(t.is_contiguous() for t in (g.A, g.D, g.bias)):
             raise ValueError("run_groups: A (channels, N), D and bias must be contiguous and of one size")
-        if g.order is not None and (g.order.dtype != torch.int32 or not g.order.is_contiguous()):
-            raise ValueError("run_groups: order must be a contiguous int32 tensor")
+        for index in (g.order, g.partner):
+            if index is not None and (index.dtype != torch.int32 or not index.is_contiguous()):
+                raise ValueError("run_groups: order and partner must be contiguous int32 tensors")
         if (g.dt_w is None) != (first.dt_w is None) or (
             g.dt_w is not None
             and (
@@ -131,14 +133,14 @@ def run_groups(
         _pointers([g.order for g in groups]),
         (ctypes.c_int32 * n)(*[int(g.reverse) for g in groups]),
         (ctypes.c_int32 * n)(*[int(g.accumulate) for g in groups]),
-        _pointers([g.dt_w for g in groups]), rank,
+        _pointers([g.dt_w for g in groups]), rank, _pointers([g.partner for g in groups]),
         strides, int(softplus), torch.get_num_threads(),
     )  # fmt: skip
 
 
 def _forward(u, delta, A, B, C, D, delta_bias, delta_softplus, lib=None) -> torch.Tensor:
     """Packed layout in, (Bt, K*D, L) float32 out, read and written in place through strides."""
-    batch, channels, length = u.shape
+    _, channels, length = u.shape
     groups = B.shape[1]
     per_group = channels // groups
     u, delta, B, C, A, D, delta_bias = (
@@ -161,7 +163,7 @@ def _forward(u, delta, A, B, C, D, delta_bias, delta_softplus, lib=None) -> torc
                 A[s],
                 D[s],
                 delta_bias[s],
-            )  # fmt: skip
+            )
             for k, s in enumerate(parts)
         ],
         length,

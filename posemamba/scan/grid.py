@@ -64,6 +64,13 @@ def four_direction_scan(
     return _packed(v, limb_index, *weights, backend=backend)
 
 
+@functools.lru_cache(maxsize=32)
+def limb_partner(frames: int, joints: int, limb_index: tuple[int, ...]) -> torch.Tensor:
+    """Grid position f*J + idx[j] whose V is added at f*J + j by the pose-limb sum, int32 (L,)."""
+    f = torch.arange(frames, dtype=torch.int32)[:, None] * joints
+    return (f + torch.tensor(limb_index, dtype=torch.int32)[None, :]).view(-1)
+
+
 def _fused(v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds) -> torch.Tensor:
     from posemamba.scan import cpu
 
@@ -72,23 +79,27 @@ def _fused(v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds) 
     rank = dt_projs_weight.shape[2]
     n = A.shape[1]
     width = rank + 2 * n
-    g = limb_sum(v, limb_index)
-    # Projections of directions (0, 2) from G and (1, 3) from V: two matmuls on the grid.
-    q_g = torch.matmul(g.view(bt, length, d_inner), x_proj_weight[0::2].reshape(2 * width, d_inner).t())
-    q_v = torch.matmul(v.view(bt, length, d_inner), x_proj_weight[1::2].reshape(2 * width, d_inner).t())
+    partner = limb_partner(frames, joints, tuple(limb_index.tolist()))
+    # All four projections in one matmul on the plain grid V: q[..., k*width:(k+1)*width] for
+    # directions (0, 2, 1, 3). Directions 0/2 scan G = V + V[limb], and the projection is linear, so
+    # their q is q(V) + q(V)[limb]: a gather of 2*width columns instead of a summed copy of the grid
+    # (the kernel sums u itself through `partner`).
+    weight = x_proj_weight[[0, 2, 1, 3]].reshape(4 * width, d_inner)
+    q = torch.matmul(v.view(bt, length, d_inner), weight.t())  # (Bt, L, 4*width)
+    q[..., : 2 * width] += q[..., : 2 * width].index_select(1, partner.long())
     merged = torch.empty_like(v)
     y = merged.view(bt, length, d_inner)
+    source = v.view(bt, length, d_inner)
     order = temporal_order(frames, joints)
     A, Ds, dt_projs_bias, dt_projs_weight = (
         t.float().contiguous() for t in (A, Ds, dt_projs_bias, dt_projs_weight)
     )
 
-    def group(k: int, first: bool) -> cpu.Group:
-        source, q = (g, q_g) if k % 2 == 0 else (v, q_v)
-        offset = (k // 2) * width
+    def group(k: int, slot: int) -> cpu.Group:
+        offset = slot * width
         channels = slice(k * d_inner, (k + 1) * d_inner)
         return cpu.Group(
-            u=source.view(bt, length, d_inner),
+            u=source,
             delta=q[..., offset : offset + rank],
             B=q[..., offset + rank : offset + rank + n],
             C=q[..., offset + rank + n : offset + width],
@@ -98,11 +109,12 @@ def _fused(v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds) 
             bias=dt_projs_bias[k],
             order=None if k % 2 == 0 else order,
             reverse=k >= 2,
-            accumulate=not first,
+            accumulate=slot > 0,
             dt_w=dt_projs_weight[k],
+            partner=partner if k % 2 == 0 else None,
         )
 
-    cpu.run_groups([group(0, True), group(2, False), group(1, False), group(3, False)], length)
+    cpu.run_groups([group(0, 0), group(2, 1), group(1, 2), group(3, 3)], length)
     return merged
 
 

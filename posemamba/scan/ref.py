@@ -30,13 +30,17 @@ def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True
     groups, dstate = B.shape[1], A.shape[1]
     per_group = channels // groups
     delta = discretised_delta(delta, delta_bias, delta_softplus)
-    # B, C (Bt, K, N, L) -> (Bt, K*D, N, L) by repeating each group over its channels.
-    B_ch = B.repeat_interleave(per_group, dim=1)
-    C_ch = C.repeat_interleave(per_group, dim=1)
-    h = u.new_zeros(batch, channels, dstate)
+
+    def by_position(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # (..., L) -> L contiguous slices, so that each step reads dense memory.
+        return x.movedim(-1, 0).contiguous().unbind(0)
+
+    grouped = (batch, groups, per_group, length)
+    A = A.view(groups, per_group, dstate)
+    h = u.new_zeros(batch, groups, per_group, dstate)
     ys = []
-    for l in range(length):
-        dt = delta[:, :, l, None]  # (Bt, K*D, 1)
-        h = torch.exp(dt * A) * h + dt * B_ch[:, :, :, l] * u[:, :, l, None]
-        ys.append((h * C_ch[:, :, :, l]).sum(-1))
-    return torch.stack(ys, dim=-1) + D[None, :, None] * u
+    steps = zip(*(by_position(t) for t in (delta.view(grouped), u.view(grouped), B, C)), strict=True)
+    for dt, u_l, B_l, C_l in steps:  # dt, u_l (Bt, K, Dk); B_l, C_l (Bt, K, N)
+        h = torch.exp(dt[..., None] * A) * h + (dt * u_l)[..., None] * B_l[:, :, None, :]
+        ys.append((h * C_l[:, :, None, :]).sum(-1))
+    return torch.stack(ys, dim=-1).reshape(batch, channels, length) + D[None, :, None] * u

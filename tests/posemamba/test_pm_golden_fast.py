@@ -110,3 +110,12 @@ def test_tiny_takes_shorter_clips(tiny: PoseMamba) -> None:
 def test_model_rejects_bad_shapes(tiny: PoseMamba, shape: tuple[int, ...]) -> None:
     with pytest.raises(posemamba.InputShapeError, match="fix:"):
         tiny(torch.zeros(shape))
+
+
+def test_gradients_reach_every_parameter() -> None:
+    """The model trains: a backward pass gives finite, non-zero gradients for every parameter."""
+    model = PoseMamba(frames=27, dim=32, depth=2)
+    model(torch.randn(2, 9, 17, 2)).square().mean().backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+        assert parameter.grad.abs().sum() > 0, name

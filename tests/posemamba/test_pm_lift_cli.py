@@ -119,6 +119,14 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
             "positive",
         ),
         "not an npz": ([text, "--checkpoint", TINY], "not a readable .npz"),
+        "object array": (
+            [
+                _write_input(tmp_path / "objects.npz", np.array([None], dtype=object), "coco"),
+                "--checkpoint",
+                TINY,
+            ],
+            "Object arrays cannot be loaded",
+        ),
         "no checkpoint": ([ok], "no PoseMamba checkpoint given"),
         "bad checkpoint": ([ok, "--checkpoint", text], "cannot be read as a PyTorch checkpoint"),
         "missing checkpoint": ([ok, "--checkpoint", tmp_path / "none.bin"], "does not exist"),
@@ -143,8 +151,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
 
 BAD_INPUT_CASES = (
     "missing input", "missing key", "wrong shape", "no frames", "bad format", "bad size", "not an npz",
-    "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend", "output exists",
-    "bad mapping", "nan keypoints",
+    "object array", "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend",
+    "output exists", "bad mapping", "nan keypoints",
 )  # fmt: skip
 
 
@@ -161,6 +169,16 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, case: str, monkeypatch: py
     assert len(lines) == 1 and expected in lines[0] and "fix:" in lines[0], done.stderr
     assert not (tmp_path / "out.npz").exists()
     assert (tmp_path / "existing.npz").read_bytes() == b"keep me"
+
+
+def test_unavailable_backend_is_a_usage_error(tmp_path: Path) -> None:
+    if posemamba.scan.available("cuda")[0]:
+        pytest.skip("the cuda scan backend is available here: nothing to refuse")
+    source = _write_input(tmp_path / "in.npz", _coco_walk(5), "coco")
+    done = _run_cli(source, "-o", tmp_path / "out.npz", "--checkpoint", TINY, "--backend", "cuda")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "scan backend cuda cannot run here" in done.stderr
+    assert not (tmp_path / "out.npz").exists()
 
 
 class _Unpicklable:

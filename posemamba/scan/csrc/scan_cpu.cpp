@@ -111,6 +111,7 @@ struct Group {
   const float* bias;     // bias[d]
   const float* dt_w;     // nullptr, or (channels, rank): delta[d] = sum_r dt_w[d*rank + r] * dt[r]
   const int32_t* order;  // position visited at step t (nullptr: t itself)
+  const int32_t* partner;  // nullptr, or per position p a second position q: u is u[p] + u[q]
   int reverse;           // visit the steps from L-1 down to 0
   int accumulate;        // y += result instead of y = result
 };
@@ -178,7 +179,8 @@ void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int cou
     for (int i = 0; i < tile; ++i) {
       const int64_t step = g.reverse ? length - 1 - (t0 + i) : t0 + i;
       const int64_t p = g.order ? g.order[step] : step;
-      const v8f uu = load_strided(u + p * s.u_ps, s.u_cs, count);
+      v8f uu = load_strided(u + p * s.u_ps, s.u_cs, count);
+      if (g.partner) uu += load_strided(u + g.partner[p] * s.u_ps, s.u_cs, count);
       v8f dt = bias;
       if (rank == 0) {
         dt += load_strided(delta + p * s.d_ps, s.d_cs, count);
@@ -224,8 +226,10 @@ void scan_block(const Group& g, const Strides& s, int64_t b, int64_t d0, int cou
 
 extern "C" {
 
-int posemamba_scan_abi_version() { return 3; }
+int posemamba_scan_abi_version() { return 4; }
 
+// partner[k] (may be null): u of group k at position p is u[p] + u[partner[k][p]] (the model's
+// pose-limb sum, spec 4.4 step 3, without a summed copy of the grid).
 // rank > 0: delta[k] holds the rank-R input of the delta projection dt_w[k] (at most 16), else
 // delta itself. n_states at most 64.
 // Runs `n_groups` scans that share batch, length, channels per group and state size. Group k's
@@ -236,6 +240,7 @@ void posemamba_scan(int64_t batch, int64_t length, int64_t channels, int64_t n_s
                     const float* const* C, float* const* y, const float* const* A, const float* const* D,
                     const float* const* bias, const int32_t* const* order, const int32_t* reverse,
                     const int32_t* accumulate, const float* const* dt_w, int64_t rank,
+                    const int32_t* const* partner,
                     const int64_t* strides, int softplus, int n_threads) {
   Strides s;
   std::memcpy(&s, strides, sizeof(s));
@@ -247,8 +252,8 @@ void posemamba_scan(int64_t batch, int64_t length, int64_t channels, int64_t n_s
     const int64_t d0 = (task % blocks) * LANES;
     const int count = static_cast<int>(channels - d0 < LANES ? channels - d0 : LANES);
     for (int64_t k = 0; k < n_groups; ++k) {
-      const Group g{u[k],    delta[k], B[k],     C[k],       y[k],         A[k],
-                    D[k],    bias[k],  dt_w[k], order[k], reverse[k], accumulate[k]};
+      const Group g{u[k], delta[k], B[k],     C[k],       y[k],       A[k],         D[k],
+                    bias[k], dt_w[k], order[k], partner[k], reverse[k], accumulate[k]};
       const int r = static_cast<int>(rank);
       if (n_states == 16)
         scan_block<16>(g, s, b, d0, count, length, softplus, 16, r);
