@@ -3,12 +3,15 @@
     python bench/lift_speed.py                          # S and B, every backend that runs here
     python bench/lift_speed.py --variants S --backends cpu,torch --repeats 20
 
-Prints one table measured in one run: median (and min) seconds per forward under
-torch.inference_mode, the ratio to the `ref` backend, and the largest deviation from the golden
-outputs when the golden checkpoint of the variant is found (tests/fixtures/posemamba for S,
-../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B; otherwise random weights, seeded).
+Prints one table measured in one run: median (and min) wall seconds per forward under
+torch.inference_mode, the median process CPU seconds per forward (all threads; less sensitive to
+other jobs than wall time, and an upper bound of the wall time on idle cores), the ratio to `ref`,
+and the largest deviation from the golden outputs when the golden checkpoint of the variant is
+found (tests/fixtures/posemamba for S, ../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B;
+otherwise random weights, seeded).
 The 1-minute load average is printed before and after: other jobs on a small machine change every
-figure, so read the table with it. `ref` is the sequential Python loop, measured with fewer repeats.
+figure, so read the table with it. `ref` (the sequential Python loop) and `torch` on the CPU take
+seconds to minutes per forward: they run --slow-repeats times (default 1) without a warm-up.
 """
 
 from __future__ import annotations
@@ -70,13 +73,14 @@ def time_forward(
         for _ in range(warmup):
             out = model(x)
         sync()
-        times = []
+        times, cpu_times = [], []
         for _ in range(repeats):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             out = model(x)
             sync()
             times.append(time.perf_counter() - start)
-    return times, out
+            cpu_times.append(time.process_time() - cpu_start)
+    return times, cpu_times, out
 
 
 def main() -> None:
@@ -84,7 +88,9 @@ def main() -> None:
     parser.add_argument("--variants", default="S,B")
     parser.add_argument("--backends", default="ref,torch,cpu,cuda")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--ref-repeats", type=int, default=1)
+    parser.add_argument(
+        "--slow-repeats", type=int, default=1, help="repeats for ref and torch (seconds to minutes each)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -95,37 +101,52 @@ def main() -> None:
     )
     print(f"default backend: {scan.backend_report('cpu')}")
     load_before = os.getloadavg()
-    rows = [["variant", "backend", "device", "median s", "min s", "runs", "vs ref", "max |d| golden", "note"]]
+    header = [
+        "variant",
+        "backend",
+        "device",
+        "median s",
+        "min s",
+        "CPU s",
+        "runs",
+        "vs ref",
+        "max |d| golden",
+        "note",
+    ]
+    rows = [header]
+    medians: dict[tuple[str, str], float] = {}
     for variant in args.variants.split(","):
-        ref_median = None
         for backend in args.backends.split(","):
             ok, why = scan.available(backend)
             device = torch.device("cuda" if backend == "cuda" or (cuda_ok and backend == "torch") else "cpu")
             if not ok:
-                rows.append([variant, backend, "-", "-", "-", "-", "-", "-", f"skipped: {why}"])
+                rows.append([variant, backend, "-", "-", "-", "-", "-", "-", "-", f"skipped: {why}"])
                 continue
             model, x, want, note = build(variant, device)
             model.scan_backend = backend
-            repeats = args.ref_repeats if backend == "ref" else args.repeats
-            times, out = time_forward(model, x, repeats, 0 if backend == "ref" else 2, device)
-            median = statistics.median(times)
-            if backend == "ref":
-                ref_median = median
+            slow = backend == "ref" or (backend == "torch" and device.type == "cpu")
+            repeats = args.slow_repeats if slow else args.repeats
+            times, cpu_times, out = time_forward(model, x, repeats, 0 if slow else 2, device)
+            median = medians[variant, backend] = statistics.median(times)
             error = "-" if want is None else f"{np.abs(out.float().cpu().numpy() - want).max():.1e}"
-            ratio = f"{ref_median / median:.1f}x" if ref_median else "-"
             row = [
                 variant,
                 backend,
                 str(device),
                 f"{median:.3f}",
                 f"{min(times):.3f}",
+                f"{statistics.median(cpu_times):.3f}",
                 str(repeats),
-                ratio,
+                "-",
                 error,
             ]
             rows.append([*row, note])
             print("  ".join(rows[-1]), flush=True)
     load_after = os.getloadavg()
+    for row in rows[1:]:  # the ratio to ref of the same variant, once every backend has run
+        ref = medians.get((row[0], "ref"))
+        if ref and (row[0], row[1]) in medians:
+            row[7] = f"{ref / medians[row[0], row[1]]:.1f}x"
     print()
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

@@ -4,8 +4,9 @@
     python bench/scan_speed.py --batch 4 --repeats 10 --backends torch,cuda --model
 
 Prints one table of medians (ms) for the scan forward and forward+backward, each with its ratio to
-the first backend measured in this run, then (with --model) the training-step time of PoseMamba-S at
-the given batch. Shapes from research/posemamba-spec.md section 5: S u (Bt, 512, 4131), B/L
+the first backend measured in this run (backends through posemamba.scan.selective_scan(backend=...);
+the `cpu` backend's backward is the `torch` backend's), then (with --model) the training-step time
+of PoseMamba-S at the given batch. Shapes from research/posemamba-spec.md section 5: S u (Bt, 512, 4131), B/L
 u (Bt, 1024, 4131), N = 16, K = 4 groups; 20 scan calls per S/B forward. On a GPU, mamba_ssm's
 selective_scan_fn is measured too when it is installed.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable
 
 import torch
 
-from posemamba.scan import cuda
+from posemamba import scan
 
 SHAPES = {"S": 512, "B": 1024}  # channels K*D at 243 frames x 17 joints
 LENGTH, DSTATE, GROUPS = 243 * 17, 16, 4
@@ -28,27 +29,14 @@ ScanFn = Callable[..., torch.Tensor]
 
 def scan_backends(requested: list[str]) -> dict[str, tuple[ScanFn | None, str]]:
     """name -> (function, note); function None when the backend cannot run here (note says why)."""
-    registry = None
-    try:
-        import posemamba.scan as scan_package
-
-        registry = getattr(scan_package, "selective_scan", None)
-    except ImportError:
-        pass
     found: dict[str, tuple[ScanFn | None, str]] = {}
     for name in requested:
-        if name == "cuda":
-            ok, reason = cuda.available()
-            found[name] = (cuda.selective_scan if ok else None, reason)
-        elif name == "mamba_ssm":
+        if name == "mamba_ssm":
             found[name] = _mamba_ssm()
-        elif registry is not None:
-            found[name] = (lambda *a, _name=name, **k: registry(*a, backend=_name, **k), "posemamba.scan")
-        elif name == "ref":
-            # posemamba.scan's registry is not in this checkout: the kernels' own float64 loop stands in.
-            found[name] = (cuda.reference_scan, "float64 loop (posemamba/scan/cuda.py reference_scan)")
-        else:
-            found[name] = (None, "posemamba.scan.selective_scan (the registry) is not in this checkout")
+            continue
+        ok, why = scan.available(name)
+        run = (lambda *a, _name=name, **k: scan.selective_scan(*a, backend=_name, **k)) if ok else None
+        found[name] = (run, why)
     return found
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests use for real: the Docker engine, an X server and its tools, libusb for
-# pyrealsense2, debootstrap for the registry-free base image. Skips apt when all are present.
+# pyrealsense2, debootstrap for the registry-free base image, g++ for posemamba's compiled CPU scan
+# (built on first use; without it the scan tests run the torch fallback). Skips apt when all are present.
 set -euo pipefail
-packages=(docker.io iptables xvfb xauth x11-utils xdotool imagemagick libusb-1.0-0 debootstrap)
+packages=(docker.io iptables xvfb xauth x11-utils xdotool imagemagick libusb-1.0-0 debootstrap g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
