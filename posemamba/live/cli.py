@@ -1,0 +1,130 @@
+"""The command line of live pose: `envkit run live-pose --native ...` (and `python -m posemamba.live`).
+
+`live_pose` is a typer command function; envkit's `run` command group registers it with
+`register(run_app)`. Everything it does goes through `posemamba.live.run(LiveConfig)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envkit.errors import UsageError
+
+# Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
+INTERRUPTED = {"interrupted": 130, "terminated": 143}
+HELP = "Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."
+
+
+def live_pose(
+    native: Annotated[
+        bool, typer.Option("--native", help="Run here, not in the recipe's container.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", help="realsense | webcam:N | PATH (video, .bag/.db3). Default: camera, else demo."
+        ),
+    ] = None,
+    estimator: Annotated[
+        str, typer.Option("--estimator", help="2D estimator: mediapipe | mmpose.")
+    ] = "mediapipe",
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", envvar="POSEMAMBA_CHECKPOINT", help="PoseMamba checkpoint (none: 2D only)."
+        ),
+    ] = None,
+    stride: Annotated[
+        int, typer.Option("--stride", help="Lift every N frames (the lifter runs in a worker).")
+    ] = 4,
+    window: Annotated[
+        int, typer.Option("--window", help="Frames of context per lift (<= 243; fewer is faster).")
+    ] = 243,
+    lift_sync: Annotated[
+        bool, typer.Option("--lift-sync", help="Wait for each lift (offline processing: no 3D lag).")
+    ] = False,
+    flip_tta: Annotated[
+        bool, typer.Option("--flip-tta", help="Average with the mirrored pose (2x cost).")
+    ] = False,
+    headless: Annotated[bool, typer.Option("--headless", help="No window (record with --out).")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Record overlay.mp4 + poses.npz into this folder.")
+    ] = None,
+    max_frames: Annotated[int | None, typer.Option("--max-frames", help="Stop after N frames.")] = None,
+    device: Annotated[str, typer.Option("--device", help="torch device of the lifter (and MMPose).")] = "cpu",
+    pose2d_config: Annotated[
+        str | None, typer.Option("--pose2d-config", help="MMPose: RTMPose config.")
+    ] = None,
+    pose2d_checkpoint: Annotated[
+        Path | None, typer.Option("--pose2d-checkpoint", help="MMPose: its weights.")
+    ] = None,
+    det_config: Annotated[
+        str | None, typer.Option("--det-config", help="MMPose: RTMDet person config.")
+    ] = None,
+    det_checkpoint: Annotated[
+        Path | None, typer.Option("--det-checkpoint", help="MMPose: its weights.")
+    ] = None,
+    det_threshold: Annotated[
+        float, typer.Option("--det-threshold", help="MMPose: minimum person-box score.")
+    ] = 0.3,
+    rerun: Annotated[bool, typer.Option("--rerun", help="Also log to Rerun (needs rerun-sdk).")] = False,
+) -> None:
+    """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
+    from posemamba.live import LiveConfig, run
+    from posemamba.live.pipeline import summary_lines
+
+    if not native:
+        raise UsageError(
+            "live-pose without --native runs in the recipe's container through `envkit run`",
+            fix="add --native to run it in this environment",
+        )
+    if max_frames is not None and max_frames < 1:
+        raise UsageError(f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more")
+    config = LiveConfig(
+        source=source,
+        estimator=estimator,
+        checkpoint=checkpoint,
+        stride=stride,
+        window=window,
+        flip_tta=flip_tta,
+        lift_sync=lift_sync,
+        headless=headless,
+        out=out,
+        max_frames=max_frames,
+        device=device,
+        pose2d_config=pose2d_config,
+        pose2d_checkpoint=pose2d_checkpoint,
+        det_config=det_config,
+        det_checkpoint=det_checkpoint,
+        det_threshold=det_threshold,
+        rerun=rerun,
+    )
+    summary = run(config)
+    for line in summary_lines(summary):
+        typer.echo(line)
+    if summary.stop_reason in INTERRUPTED:
+        raise typer.Exit(INTERRUPTED[summary.stop_reason])
+
+
+def register(run_app: typer.Typer) -> None:
+    """Add `live-pose` to envkit's `run` command group."""
+    run_app.command("live-pose", help=HELP)(live_pose)
+
+
+def main() -> None:
+    """`python -m posemamba.live`: the same command on its own, errors as one line (exit 2)."""
+    import sys
+
+    from envkit.cli import print_error
+    from envkit.errors import EnvkitError
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(help=HELP)(live_pose)
+    try:
+        app()
+    except EnvkitError as error:
+        print_error(error)
+        sys.exit(error.exit_code)

@@ -1,0 +1,58 @@
+"""What a live-pose run is asked to do (LiveConfig) and what it did (RunSummary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class LiveConfig:
+    """The options of `envkit run live-pose --native` (see docs/interfaces.md, "Live pose").
+
+    source: "realsense", "webcam:N", a video or a .bag/.db3 recording; None picks a connected
+    RealSense, else /dev/video0, else the demo video. checkpoint: PoseMamba weights (None: 2D only).
+    """
+
+    source: str | None = None
+    estimator: str = "mediapipe"
+    checkpoint: Path | None = None
+    stride: int = 4
+    window: int = 243  # frames of context per lift (<= 243; fewer: faster, less temporal context)
+    flip_tta: bool = False
+    lift_sync: bool = False  # wait for each lift (offline: every stride-th frame gets its own 3D pose)
+    headless: bool = False
+    out: Path | None = None
+    max_frames: int | None = None
+    device: str = "cpu"
+    lifter_threads: int | None = 1
+    track_method: str = "iou+oks"
+    view_height: int = 480
+    rerun: bool = False
+    # MMPose top-down (RTMDet + RTMPose): configs and checkpoints.
+    pose2d_config: str | None = None
+    pose2d_checkpoint: Path | None = None
+    det_config: str | None = None
+    det_checkpoint: Path | None = None
+    det_threshold: float = 0.3  # person boxes below this score are dropped
+    chunk_frames: int = 30  # recorder: frames per flushed chunk
+
+
+@dataclass
+class RunSummary:
+    """Counts and timings of one run (all latencies in milliseconds)."""
+
+    source: str
+    frames: int = 0
+    seconds: float = 0.0
+    stop_reason: str = ""
+    display_fps: float = 0.0
+    stages_ms: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (p50, p95)
+    lifter_runs: int = 0
+    lifter_ms: tuple[float, float] = (float("nan"), float("nan"))
+    lifter_windows_per_s: float = 0.0  # 243-frame windows lifted per second of lifter time
+    window: int = 243
+    pose3d_age_ms: tuple[float, float] = (float("nan"), float("nan"))  # age of the shown 3D pose
+    frames_with_3d: int = 0
+    track_ids: list[int] = field(default_factory=list)
+    out: Path | None = None

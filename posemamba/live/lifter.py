@@ -1,0 +1,180 @@
+"""PoseMamba as a live lifter: every `stride` frames, in a worker thread, last-frame output.
+
+The display loop hands the worker each track's 243-frame window and never waits: a newer request
+replaces one the worker has not started, and the loop shows the newest finished result with its
+age (time since the frame it belongs to arrived).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from envkit.errors import UsageError
+
+# Added to the lifter thread's nice value (Linux schedules threads individually).
+NICENESS = 5
+
+
+@dataclass
+class Lifted:
+    """One track's 3D pose for one frame: H36M-17, root-relative, normalised image units."""
+
+    pose: np.ndarray  # (17, 3)
+    frame_index: int
+    received: float  # perf_counter() when that frame arrived
+    finished: float  # perf_counter() when the lifter finished
+
+
+@dataclass
+class _Job:
+    frame_index: int
+    received: float
+    size: tuple[int, int]
+    windows: dict[int, np.ndarray]  # track id -> (T, 17, 3) COCO x, y, score in pixels
+
+
+def load_model(checkpoint: Path, device: str = "cpu"):
+    """posemamba.load with the checkpoint's problems as usage errors (exit 2)."""
+    checkpoint = Path(checkpoint).expanduser()
+    if not checkpoint.is_file():
+        raise UsageError(
+            f"PoseMamba checkpoint {checkpoint} does not exist",
+            fix="pass --checkpoint PATH to a PoseMamba checkpoint (.bin/.pth, e.g. PoseMamba-S)",
+        )
+    import posemamba
+
+    try:
+        return posemamba.load(str(checkpoint), device)
+    except UsageError:
+        raise
+    except Exception as error:  # a corrupt file or another model's weights: a user-side problem
+        raise UsageError(
+            f"cannot load PoseMamba checkpoint {checkpoint}: {type(error).__name__}: {error}",
+            fix="pass a PoseMamba checkpoint (the released posemamba_{s,b,l} files)",
+        ) from error
+
+
+def prepare(windows: np.ndarray, size: tuple[int, int]):
+    """(B, T, 17, 3) COCO pixels + scores -> (B, T, 17, 2) H36M in the model's screen units."""
+    import torch
+
+    from posemamba import keypoints
+
+    h36m = np.asarray(keypoints.coco_to_h36m(windows, method="demo"), dtype=np.float32)
+    normalised = np.asarray(keypoints.normalize_screen(h36m, size[0], size[1]), dtype=np.float32)
+    return torch.from_numpy(np.ascontiguousarray(normalised[..., :2]))
+
+
+class Lifter:
+    """Runs `model` on submitted windows in one background thread; results per track id."""
+
+    def __init__(self, model, *, flip_tta: bool = False, device: str = "cpu",
+                 threads: int | None = 1) -> None:  # fmt: skip
+        self.model, self.flip_tta, self.device = model, flip_tta, device
+        self._threads = threads
+        self._lock = threading.Condition()
+        self._pending: _Job | None = None
+        self._results: dict[int, Lifted] = {}
+        self._stopping = False
+        self._busy = False
+        self._done_frame = -1  # frame index of the newest finished request
+        self.durations: list[float] = []  # seconds per forward pass (all tracks of one request)
+        self.waits: list[float] = []  # seconds a request waited before the worker took it
+        self.batches: list[int] = []  # tracks per forward pass
+        self.submitted = self.replaced = 0
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="posemamba-lifter", daemon=True)
+        self._thread.start()
+
+    def submit(self, frame_index: int, received: float, size: tuple[int, int],
+               windows: dict[int, np.ndarray]) -> None:  # fmt: skip
+        """Queue this frame's windows; a request the worker has not taken yet is replaced."""
+        if not windows:
+            return
+        with self._lock:
+            if self._pending is not None:
+                self.replaced += 1
+            self._pending = _Job(frame_index, received, size, windows)
+            self.submitted += 1
+            self._lock.notify()
+
+    def wait_for(self, frame_index: int) -> None:
+        """Block until the request for `frame_index` (or a newer one) is done (--lift-sync)."""
+        with self._lock:
+            while self._done_frame < frame_index and self.error is None and not self._stopping:
+                self._lock.wait(0.5)
+
+    def latest(self, track_id: int) -> Lifted | None:
+        with self._lock:
+            return self._results.get(track_id)
+
+    def forget(self, keep: set[int]) -> None:
+        """Drop results of tracks that ended."""
+        with self._lock:
+            for track_id in set(self._results) - keep:
+                del self._results[track_id]
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._pending is None and not self._busy
+
+    def _work(self) -> None:
+        import torch
+
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        # Below the display loop's priority: on a busy CPU a late 3D pose beats a stuttering window.
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        while True:
+            with self._lock:
+                while self._pending is None and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                job, self._pending = self._pending, None
+                self._busy = True
+            started = time.perf_counter()
+            try:
+                poses = self._forward(job)
+            except BaseException as error:  # surfaced by the loop; the thread must not die silently
+                self.error = error
+                with self._lock:
+                    self._busy = False
+                    self._lock.notify_all()
+                return
+            finished = time.perf_counter()
+            with self._lock:
+                self._busy = False
+                self.waits.append(started - job.received)
+                self.durations.append(finished - started)
+                self.batches.append(len(job.windows))
+                for track_id, pose in zip(job.windows, poses, strict=True):
+                    self._results[track_id] = Lifted(pose, job.frame_index, job.received, finished)
+                self._done_frame = job.frame_index
+                self._lock.notify_all()
+
+    def _forward(self, job: _Job) -> np.ndarray:
+        import torch
+
+        from posemamba import keypoints
+
+        x = prepare(np.stack(list(job.windows.values())), job.size).to(self.device)
+        with torch.inference_mode():
+            y = keypoints.flip_tta(self.model, x) if self.flip_tta else self.model(x)
+            # The model's output is root-relative already; joint 0 is zeroed as the demo does.
+            last = keypoints.root_zero(y[:, -1].float())
+        return last.cpu().numpy()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
+        self._thread.join(timeout=10)

@@ -1,0 +1,67 @@
+"""The MMPose estimator with the real stack on CPU: RTMDet-m + RTMPose-m from mmpose's own configs.
+
+Random weights (no checkpoint can be downloaded here), so this tests the plumbing, not the poses:
+the configs resolve from mmpose's wheel, the detector runs mmcv's compiled NMS, RTMPose decodes each
+box, and the keypoints come back in frame pixels inside their boxes. The stack lives in its own venv
+(.ci/setup.d/60-mmpose-cpu.sh: mmcv's CPU ops compiled once, cached).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from posemamba.live.demo import cache_dir
+from posemamba.live.sinks.recorder import load_recording
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+KEY = "mmcv2.1.0-mmdet3.2.0-mmpose1.3.2-torch2.13.0-cpu-py311"  # as in .ci/setup.d/60-mmpose-cpu.sh
+FRAMES = 3
+
+
+@pytest.fixture(scope="module")
+def mmpose_python():
+    venv = cache_dir() / f"mmpose-venv-{KEY}"
+    if not (venv / "complete").is_file():
+        failed = cache_dir() / "mmpose.failed"
+        why = failed.read_text().strip() if failed.is_file() else "not built yet"
+        pytest.skip(f"no MMPose CPU venv at {venv} ({why}); .ci/setup.d/60-mmpose-cpu.sh builds it")
+    return venv / "bin" / "python"
+
+
+def test_rtmdet_rtmpose_with_random_weights(tmp_path, mmpose_python, demo_video) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [str(mmpose_python), "-m", "posemamba.live", "--native", "--headless", "--estimator", "mmpose",
+         "--pose2d-checkpoint", "random", "--det-checkpoint", "random", "--det-threshold", "0",
+         "--source", str(demo_video), "--max-frames", str(FRAMES), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = load_recording(tmp_path)
+    assert data["frame_index"].tolist() == list(range(FRAMES))
+    rows = len(data["frame"])
+    assert rows >= FRAMES, "with --det-threshold 0 the random detector's boxes reach RTMPose"
+    assert np.bincount(data["frame"]).max() <= 20, "at most MAX_PEOPLE boxes per frame"
+    keypoints, boxes = data["keypoints2d"], data["bbox"]
+    assert keypoints.shape == (rows, 17, 2) and np.isfinite(keypoints).all()
+    assert ((data["scores2d"] >= 0) & (data["scores2d"] <= 1)).all()
+    # Top-down decoding maps each keypoint back into its box (padded 1.25x by RTMPose's affine crop).
+    centre, half = (boxes[:, :2] + boxes[:, 2:]) / 2, (boxes[:, 2:] - boxes[:, :2]) / 2
+    spread = np.abs(keypoints - centre[:, None]) / np.maximum(half[:, None], 1.0)
+    assert np.all(spread <= 1.25 * 1.34 + 1e-3), "keypoints outside their box's crop"
+
+
+def test_missing_mmpose_checkpoint_is_a_usage_error(tmp_path, mmpose_python, demo_video) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [str(mmpose_python), "-m", "posemamba.live", "--native", "--headless", "--estimator", "mmpose",
+         "--source", str(demo_video), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "--pose2d-checkpoint" in done.stderr and "Traceback" not in done.stderr
