@@ -76,7 +76,9 @@ class PoseLimbSSM(nn.Module):
         weight = self.in_proj.weight
         u = F.linear(x, weight[: self.d_inner])
         z = F.linear(x, weight[self.d_inner :])
-        v = F.silu(self.conv2d(u.permute(0, 3, 1, 2))).permute(0, 2, 3, 1)  # (Bt, F, J, Di)
+        # Without autograd the activations are applied in place: fresh buffers cost page faults here.
+        inplace = not torch.is_grad_enabled()
+        v = F.silu(self.conv2d(u.permute(0, 3, 1, 2)), inplace=inplace).permute(0, 2, 3, 1)  # (Bt, F, J, Di)
         merged = grid.four_direction_scan(
             v,
             self.limb_index,
@@ -87,4 +89,6 @@ class PoseLimbSSM(nn.Module):
             self.Ds.float(),
             backend=self.scan_backend,
         )  # spec 4.4 steps 3-6
-        return self.out_proj(self.out_norm(merged) * F.silu(z))
+        gate = F.silu(z, inplace=inplace)
+        normed = self.out_norm(merged)
+        return self.out_proj(normed.mul_(gate) if inplace else normed * gate)
