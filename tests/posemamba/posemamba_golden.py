@@ -41,16 +41,11 @@ def assert_golden(got: torch.Tensor | np.ndarray, want: np.ndarray, what: str) -
     return float(error.max())
 
 
-# Opt-in for the sequential `ref` loop on full-size S/B forwards (minutes each on 2 cores).
-ALL_BACKENDS_ENV = "POSEMAMBA_GOLDEN_ALL"
-
-
-def backend_params(slow_unless_default: bool = False, full_size: bool = False) -> list:
+def backend_params(slow_unless_default: bool = False) -> list:
     """One pytest param per scan backend; the ones that cannot run here are skipped with the reason.
 
     slow_unless_default marks every backend but the automatic choice `slow` (the sequential loops
-    take seconds where the compiled scan takes milliseconds). full_size skips `ref` unless
-    $POSEMAMBA_GOLDEN_ALL=1: on S/B it takes 13-18 minutes per forward on the loaded 2-core machine.
+    take seconds where the compiled scan takes milliseconds).
     """
     from posemamba import scan
 
@@ -59,12 +54,6 @@ def backend_params(slow_unless_default: bool = False, full_size: bool = False) -
     for name in scan.BACKENDS:
         ok, why = scan.available(name)
         marks = [] if ok else [pytest.mark.skip(reason=f"scan backend {name} unavailable here: {why}")]
-        if ok and full_size and name == "ref" and os.environ.get(ALL_BACKENDS_ENV) != "1":
-            reason = (
-                "the sequential ref loop takes minutes per S/B forward; the golden scan cases, block and "
-                f"tiny model check it (set {ALL_BACKENDS_ENV}=1 to run it here)"
-            )
-            marks.append(pytest.mark.skip(reason=reason))
         if slow_unless_default and name != default:
             marks.append(pytest.mark.slow)
         params.append(pytest.param(name, marks=marks, id=name))
