@@ -37,14 +37,9 @@ class Geometry:
         return depth
 
 
-def record(path: Path, colour_frames: list[np.ndarray], geometry: Geometry) -> None:
-    """Write `colour_frames` (BGR, 640x480) with depth from `geometry` to a .db3 recording."""
+def rs_intrinsics(geometry: Geometry):
+    """The pinhole intrinsics of `geometry` as pyrealsense2's rs.intrinsics (no distortion)."""
     import pyrealsense2 as rs
-
-    device = rs.software_device()
-    device.register_info(rs.camera_info.name, "envkit synthetic D435")
-    device.register_info(rs.camera_info.serial_number, "000000000001")
-    depth_sensor, colour_sensor = device.add_sensor("Stereo Module"), device.add_sensor("RGB Camera")
 
     intrinsics = rs.intrinsics()
     intrinsics.width, intrinsics.height = WIDTH, HEIGHT
@@ -55,6 +50,19 @@ def record(path: Path, colour_frames: list[np.ndarray], geometry: Geometry) -> N
         geometry.ppy,
     )
     intrinsics.model, intrinsics.coeffs = rs.distortion.none, [0.0] * 5
+    return intrinsics
+
+
+def record(path: Path, colour_frames: list[np.ndarray], geometry: Geometry) -> None:
+    """Write `colour_frames` (BGR, 640x480) with depth from `geometry` to a .db3 recording."""
+    import pyrealsense2 as rs
+
+    device = rs.software_device()
+    device.register_info(rs.camera_info.name, "envkit synthetic D435")
+    device.register_info(rs.camera_info.serial_number, "000000000001")
+    depth_sensor, colour_sensor = device.add_sensor("Stereo Module"), device.add_sensor("RGB Camera")
+
+    intrinsics = rs_intrinsics(geometry)
 
     def stream(kind, fmt, bpp: int, uid: int):
         video = rs.video_stream()

@@ -15,7 +15,7 @@ import pytest
 
 from posemamba.live.sinks.recorder import load_recording
 from tests.live.conftest import run_live
-from tests.live.synthetic_realsense import HEIGHT, WIDTH, Geometry, record
+from tests.live.synthetic_realsense import HEIGHT, WIDTH, Geometry, record, rs_intrinsics
 
 pytestmark = pytest.mark.slow
 FRAMES = 20
@@ -47,19 +47,6 @@ def recording_file(tmp_path_factory, rs, demo_video) -> tuple[Path, Geometry]:
     return path, geometry
 
 
-def _intrinsics(rs, geometry: Geometry):
-    intrinsics = rs.intrinsics()
-    intrinsics.width, intrinsics.height = WIDTH, HEIGHT
-    intrinsics.fx, intrinsics.fy, intrinsics.ppx, intrinsics.ppy = (
-        geometry.fx,
-        geometry.fy,
-        geometry.ppx,
-        geometry.ppy,
-    )
-    intrinsics.model, intrinsics.coeffs = rs.distortion.none, [0.0] * 5
-    return intrinsics
-
-
 def test_metric_root_matches_recorded_geometry(tmp_path, rs, recording_file, mediapipe_installed) -> None:
     path, geometry = recording_file
     done = run_live("--headless", "--source", str(path), "--out", str(tmp_path))
@@ -67,7 +54,7 @@ def test_metric_root_matches_recorded_geometry(tmp_path, rs, recording_file, med
     data = load_recording(tmp_path)
     assert len(data["frame_index"]) == FRAMES, "every recorded frameset is played back"
     assert len(data["frame"]) >= FRAMES - 2, "the walker is found in the colour stream"
-    intrinsics = _intrinsics(rs, geometry)
+    intrinsics = rs_intrinsics(geometry)
     errors = []
     for keypoints, root in zip(data["keypoints2d"], data["root3d"], strict=True):
         u, v = (keypoints[11] + keypoints[12]) / 2
