@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from posemamba.scan.ref import compute_dtype, discretised_delta
+from posemamba.scan.ref import packed_problem
 
 
 def chunk_length(length: int) -> int:
@@ -26,15 +26,12 @@ def chunk_length(length: int) -> int:
 
 def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True) -> torch.Tensor:
     """Packed layout: u, delta (Bt, K*D, L); A (K*D, N); B, C (Bt, K, N, L); D, delta_bias (K*D,)."""
-    dtype = compute_dtype(u)
-    u, delta, A, B, C, D, delta_bias = (t.to(dtype) for t in (u, delta, A, B, C, D, delta_bias))
-    batch, channels, length = u.shape
-    groups, dstate = B.shape[1], A.shape[1]
-    per_group = channels // groups
+    tensors, sizes = packed_problem(u, delta, A, B, C, D, delta_bias, delta_softplus)
+    u, delta, A, B, C, D = tensors
+    batch, channels, length, groups, per_group, dstate = sizes
     T = chunk_length(length)
     nc = -(-length // T)
     pad = nc * T - length
-    delta = discretised_delta(delta, delta_bias, delta_softplus)
 
     def steps_first(x: torch.Tensor, channels_or_states: int) -> torch.Tensor:
         # (Bt, K, X, L) -> (T, Bt, K, X, nc): every in-chunk step a contiguous slice.

@@ -22,14 +22,22 @@ def compute_dtype(u: torch.Tensor) -> torch.dtype:
     return torch.float64 if u.dtype == torch.float64 else torch.float32
 
 
-def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True) -> torch.Tensor:
-    """Packed layout: u, delta (Bt, K*D, L); A (K*D, N); B, C (Bt, K, N, L); D, delta_bias (K*D,)."""
+def packed_problem(u, delta, A, B, C, D, delta_bias, delta_softplus: bool):
+    """What the tensor-op backends (`ref`, `torch`) start from: (u, Delta, A, B, C, D) cast to the
+    compute dtype with Delta discretised, and the sizes (batch, channels, length, groups, per_group, N)."""
     dtype = compute_dtype(u)
     u, delta, A, B, C, D, delta_bias = (t.to(dtype) for t in (u, delta, A, B, C, D, delta_bias))
     batch, channels, length = u.shape
     groups, dstate = B.shape[1], A.shape[1]
-    per_group = channels // groups
     delta = discretised_delta(delta, delta_bias, delta_softplus)
+    return (u, delta, A, B, C, D), (batch, channels, length, groups, channels // groups, dstate)
+
+
+def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True) -> torch.Tensor:
+    """Packed layout: u, delta (Bt, K*D, L); A (K*D, N); B, C (Bt, K, N, L); D, delta_bias (K*D,)."""
+    tensors, sizes = packed_problem(u, delta, A, B, C, D, delta_bias, delta_softplus)
+    u, delta, A, B, C, D = tensors
+    batch, channels, length, groups, per_group, dstate = sizes
 
     def by_position(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         # (..., L) -> L contiguous slices, so that each step reads dense memory.
