@@ -172,13 +172,7 @@ class SmokeRun:
         try:
             document = json.loads(done.stdout)
         except ValueError:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            return StepResult(
-                "doctor",
-                "fail",
-                f"doctor gave no JSON: {lines[-1] if lines else done.returncode}",
-                raw=done.stdout + done.stderr,
-            )
+            return _no_answer("doctor", "doctor gave no JSON", done)
         counts = document.get("counts", {})
         failed = [check["id"] for check in document.get("checks", []) if check["status"] == "fail"]
         summary = ", ".join(f"{counts.get(key, 0)} {key}" for key in ("ok", "warn", "fail", "skip"))
@@ -197,13 +191,7 @@ class SmokeRun:
         done = self._in_image(["python3", "-c", KERNEL_PROBE], timeout=600)
         status = _tagged_json(done.stdout)
         if status is None:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            return StepResult(
-                "kernels",
-                "fail",
-                f"kernel_status() did not run: {lines[-1] if lines else '?'}",
-                raw=done.stdout + done.stderr,
-            )
+            return _no_answer("kernels", "kernel_status() did not run", done)
         if not status.get("importable"):
             return StepResult("kernels", "fail", f"kernel not built: {status.get('reason')}", details=status)
         if status.get("runs_on_gpu") is None:
@@ -228,13 +216,7 @@ class SmokeRun:
         probe = self._in_image(["python3", "-c", LIVE_PROBE], timeout=300)
         found = _tagged_json(probe.stdout)
         if found is None:
-            lines = (probe.stderr or probe.stdout).strip().splitlines()
-            return StepResult(
-                "live_pose",
-                "fail",
-                f"cannot ask the image: {lines[-1] if lines else '?'}",
-                raw=probe.stdout + probe.stderr,
-            )
+            return _no_answer("live_pose", "cannot ask the image", probe)
         if "error" in found:
             return StepResult(
                 "live_pose", "skip", f"skipped: posemamba.live is not in the image ({found['error']})"
@@ -326,6 +308,13 @@ def _image_exists(image: str) -> bool:
     return (
         subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60).returncode == 0
     )
+
+
+def _no_answer(step: str, what: str, done: subprocess.CompletedProcess) -> StepResult:
+    """A failed step whose command in the image gave no usable answer: its last output line says why."""
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    last = lines[-1] if lines else f"exit code {done.returncode}"
+    return StepResult(step, "fail", f"{what}: {last}", raw=done.stdout + done.stderr)
 
 
 def _tagged_json(stdout: str) -> dict[str, Any] | None:
