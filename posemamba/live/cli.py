@@ -41,8 +41,17 @@ def live_pose(
         int, typer.Option("--stride", help="Lift every N frames (the lifter runs in a worker).")
     ] = 4,
     window: Annotated[
-        int, typer.Option("--window", help="Frames of context per lift (<= 243; fewer is faster).")
-    ] = 243,
+        str,
+        typer.Option(
+            "--window",
+            help="Frames of context per lift, 1..243 (fewer is faster), or auto: the most that keeps "
+            "the 3D pose within --max-3d-age.",
+        ),
+    ] = "auto",
+    max_3d_age: Annotated[
+        float,
+        typer.Option("--max-3d-age", help="Seconds: the age budget of the shown 3D pose (--window auto)."),
+    ] = 0.5,
     lift_sync: Annotated[
         bool, typer.Option("--lift-sync", help="Wait for each lift (offline processing: no 3D lag).")
     ] = False,
@@ -83,12 +92,15 @@ def live_pose(
         )
     if max_frames is not None and max_frames < 1:
         raise UsageError(f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more")
+    if window != "auto" and not window.isdigit():
+        raise UsageError(f"--window {window!r} is not a number or auto", fix="use --window auto or 1..243")
     config = LiveConfig(
         source=source,
         estimator=estimator,
         checkpoint=checkpoint,
         stride=stride,
-        window=window,
+        window=None if window == "auto" else int(window),
+        max_age_s=max_3d_age,
         flip_tta=flip_tta,
         lift_sync=lift_sync,
         headless=headless,

@@ -18,7 +18,8 @@ class LiveConfig:
     estimator: str = "mediapipe"
     checkpoint: Path | None = None
     stride: int = 4
-    window: int = 243  # frames of context per lift (<= 243; fewer: faster, less temporal context)
+    window: int | None = None  # frames of context per lift, <= 243; None: auto (window_size.py)
+    max_age_s: float = 0.5  # auto window: the budget for the age of the shown 3D pose
     flip_tta: bool = False
     lift_sync: bool = False  # wait for each lift (offline: every stride-th frame gets its own 3D pose)
     headless: bool = False
@@ -51,7 +52,8 @@ class RunSummary:
     lifter_runs: int = 0
     lifter_ms: tuple[float, float] = (float("nan"), float("nan"))
     lifter_windows_per_s: float = 0.0  # 243-frame windows lifted per second of lifter time
-    window: int = 243
+    window: int = 243  # the lift window at the end of the run
+    window_reason: str = ""  # why that window (fixed, or auto's measurement)
     pose3d_age_ms: tuple[float, float] = (float("nan"), float("nan"))  # age of the shown 3D pose
     frames_with_3d: int = 0
     track_ids: list[int] = field(default_factory=list)

@@ -1,8 +1,9 @@
 """PoseMamba as a live lifter: every `stride` frames, in a worker thread, last-frame output.
 
-The display loop hands the worker each track's 243-frame window and never waits: a newer request
+The display loop hands the worker each track's buffered poses and never waits: a newer request
 replaces one the worker has not started, and the loop shows the newest finished result with its
-age (time since the frame it belongs to arrived).
+age (time since the frame it belongs to arrived). The worker lifts the last `window_size.window`
+frames of each track (posemamba.live.window_size: fixed, or sized to keep that age in budget).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from envkit.errors import UsageError
+from posemamba.live.window_size import WindowSize
 
 # Added to the lifter thread's nice value (Linux schedules threads individually).
 NICENESS = 5
@@ -37,7 +39,7 @@ class _Job:
     frame_index: int
     received: float
     size: tuple[int, int]
-    windows: dict[int, np.ndarray]  # track id -> (T, 17, 3) COCO x, y, score in pixels
+    windows: dict[int, np.ndarray]  # track id -> (T, 17, 3) COCO x, y, score in pixels, T >= window
 
 
 def load_model(checkpoint: Path, device: str = "cpu"):
@@ -76,8 +78,10 @@ class Lifter:
     """Runs `model` on submitted windows in one background thread; results per track id."""
 
     def __init__(self, model, *, flip_tta: bool = False, device: str = "cpu",
-                 threads: int | None = 1) -> None:  # fmt: skip
+                 threads: int | None = 1, window_size: WindowSize | None = None) -> None:  # fmt: skip
         self.model, self.flip_tta, self.device = model, flip_tta, device
+        self.window_size = window_size or WindowSize(243, max_age_s=float("inf"), stride=1)
+        self.ready = threading.Event()  # set once the window size is calibrated
         self._threads = threads
         self._lock = threading.Condition()
         self._pending: _Job | None = None
@@ -133,6 +137,13 @@ class Lifter:
         # Below the display loop's priority: on a busy CPU a late 3D pose beats a stuttering window.
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        try:
+            self.window_size.calibrate(self._time_forward)
+        except BaseException as error:  # surfaced by the loop like a failing lift
+            self.error = error
+            return
+        finally:
+            self.ready.set()
         while True:
             with self._lock:
                 while self._pending is None and not self._stopping:
@@ -155,6 +166,7 @@ class Lifter:
                 self._busy = False
                 self.waits.append(started - job.received)
                 self.durations.append(finished - started)
+                self.window_size.observe(finished - started)
                 self.batches.append(len(job.windows))
                 for track_id, pose in zip(job.windows, poses, strict=True):
                     self._results[track_id] = Lifted(pose, job.frame_index, job.received, finished)
@@ -162,16 +174,31 @@ class Lifter:
                 self._lock.notify_all()
 
     def _forward(self, job: _Job) -> np.ndarray:
+        frames = self.window_size.window
+        x = prepare(np.stack([poses[-frames:] for poses in job.windows.values()]), job.size)
+        return self._lift(x.to(self.device)).cpu().numpy()
+
+    def _lift(self, x):
+        """(B, T, 17, 2) screen units -> (B, 17, 3) last-frame poses, root-zeroed as the demo does."""
         import torch
 
         from posemamba import keypoints
 
-        x = prepare(np.stack(list(job.windows.values())), job.size).to(self.device)
         with torch.inference_mode():
             y = keypoints.flip_tta(self.model, x) if self.flip_tta else self.model(x)
-            # The model's output is root-relative already; joint 0 is zeroed as the demo does.
-            last = keypoints.root_zero(y[:, -1].float())
-        return last.cpu().numpy()
+            return keypoints.root_zero(y[:, -1].float())
+
+    def _time_forward(self, frames: int) -> float:
+        """Seconds of one lift of `frames` frames for one person (a plausible pose, not zeros)."""
+        import torch
+
+        generator = torch.Generator().manual_seed(frames)
+        x = (torch.rand(1, frames, 17, 2, generator=generator) - 0.5).to(self.device)
+        started = time.perf_counter()
+        pose = self._lift(x)
+        if pose.is_cuda:
+            torch.cuda.synchronize()
+        return time.perf_counter() - started
 
     def close(self) -> None:
         with self._lock:

@@ -68,8 +68,17 @@ def _status_lines(times: StageTimes, fps: float, people: list[TrackedPerson], li
         ages = [p.pose3d_age for p in people if not math.isnan(p.pose3d_age)]
         lift = lifter.durations[-1] * 1e3 if lifter.durations else float("nan")
         age = f"{max(ages) * 1e3:.0f} ms" if ages else "-"
-        lines.append(f"lifter {lift:.0f} ms/run   3D age {age}")
+        lines.append(f"lifter {lift:.0f} ms/run ({lifter.window_size.window} frames)   3D age {age}")
     return lines
+
+
+def _window_size(config: LiveConfig):
+    from posemamba.live.window_size import WindowSize
+
+    if config.window is None and config.lift_sync:
+        why = "--lift-sync: nothing waits on the lifter, so the full context"
+        return WindowSize(WINDOW, max_age_s=config.max_age_s, stride=config.stride, fixed_by=why)
+    return WindowSize(config.window, max_age_s=config.max_age_s, stride=config.stride)
 
 
 def run(config: LiveConfig) -> RunSummary:
@@ -81,10 +90,13 @@ def run(config: LiveConfig) -> RunSummary:
 
     if config.stride < 1:
         raise UsageError(f"--stride {config.stride} must be at least 1", fix="use --stride 1 or more")
-    if not 1 <= config.window <= WINDOW:
+    if config.window is not None and not 1 <= config.window <= WINDOW:
         raise UsageError(
-            f"--window {config.window} is not 1..{WINDOW}", fix=f"use --window {WINDOW} (the default)"
+            f"--window {config.window} is not 1..{WINDOW}",
+            fix=f"use --window auto (the default) or 1..{WINDOW}",
         )
+    if not config.max_age_s > 0:
+        raise UsageError(f"--max-3d-age {config.max_age_s} must be positive", fix="use --max-3d-age 0.5")
     preflight.check(config)
     spec = choose_source(config.source)
     source: Source = open_source(spec)
@@ -121,7 +133,8 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         from posemamba.live.lifter import Lifter, load_model
 
         lifter = Lifter(load_model(config.checkpoint, config.device), flip_tta=config.flip_tta,
-                        device=config.device, threads=config.lifter_threads)  # fmt: skip
+                        device=config.device, threads=config.lifter_threads,
+                        window_size=_window_size(config))  # fmt: skip
         closers.append(lifter.close)
     sinks = []
     angles = ViewAngles()
@@ -146,7 +159,7 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         sinks.append(window)
         closers.append(window.close)
 
-    summary = RunSummary(source=spec, out=config.out, window=config.window)
+    summary = RunSummary(source=spec, out=config.out)
     tracker = Tracker(method=config.track_method)
     times = StageTimes()
     ages: list[float] = []
@@ -182,9 +195,7 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
             now = time.perf_counter()
             if lifter is not None:
                 if frame.index % config.stride == 0 and pairs:
-                    windows = {
-                        track.track_id: track.buffer.window()[0][-config.window :] for track, _ in pairs
-                    }
+                    windows = {track.track_id: track.buffer.window()[0] for track, _ in pairs}
                     lifter.submit(frame.index, frame.received, frame.size, windows)
                     if config.lift_sync:
                         with times.measure("lift_wait"):
@@ -234,6 +245,8 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
     summary.stages_ms = times.percentiles_ms()
     summary.pose3d_age_ms = percentiles_ms(ages)
     summary.track_ids = sorted(seen_ids)
+    if lifter is not None:
+        summary.window, summary.window_reason = lifter.window_size.window, lifter.window_size.reason
     if lifter is not None and lifter.durations:
         summary.lifter_runs = len(lifter.durations)
         summary.lifter_ms = percentiles_ms(lifter.durations)
@@ -256,6 +269,7 @@ def summary_lines(summary: RunSummary) -> list[str]:
             f"{summary.lifter_windows_per_s:.1f} windows/s; 3D age "
             f"{summary.pose3d_age_ms[0]:.0f}/{summary.pose3d_age_ms[1]:.0f} ms p50/p95"
         )
+        lines.append(f"live-pose: lift window {summary.window_reason}")
     if summary.out is not None:
         lines.append(f"live-pose: recording in {summary.out} (poses.npz, overlay.mp4)")
     return lines

@@ -106,3 +106,13 @@ def test_register_adds_live_pose_to_a_run_group(tmp_path) -> None:
                                       "--source", "webcam:x"])  # fmt: skip
     assert isinstance(result.exception, UsageError)
     assert "webcam:N" in result.exception.one_line()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "needle"),
+    [("--window", "wide", "not a number or auto"), ("--window", "0", "not 1..243"),
+     ("--window", "300", "not 1..243"), ("--max-3d-age", "0", "must be positive")],
+)  # fmt: skip
+def test_bad_window_options(tmp_path, demo_video, option: str, value: str, needle: str) -> None:
+    done = run_live("--headless", "--out", str(tmp_path), "--source", str(demo_video), option, value)
+    _assert_usage_error(done, option, needle)
