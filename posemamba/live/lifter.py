@@ -80,7 +80,8 @@ class Lifter:
     def __init__(self, model, *, flip_tta: bool = False, device: str = "cpu",
                  threads: int | None = 1, window_size: WindowSize | None = None) -> None:  # fmt: skip
         self.model, self.flip_tta, self.device = model, flip_tta, device
-        self.window_size = window_size or WindowSize(243, max_age_s=float("inf"), stride=1)
+        full = WindowSize(243, max_age_s=float("inf"), stride=1, fixed_by="the Lifter's default")
+        self.window_size = window_size or full
         self.ready = threading.Event()  # set once the window size is calibrated
         self._threads = threads
         self._lock = threading.Condition()
