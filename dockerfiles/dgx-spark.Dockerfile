@@ -1,4 +1,4 @@
-# Rendered by envkit 0.1.0 from recipe dgx-spark (hash 0d2dad915de4). Do not edit by hand:
+# Rendered by envkit 0.1.0 from recipe dgx-spark (hash 83655558a9e7). Do not edit by hand:
 # change the recipe (dgx-spark.toml) or dockerfiles/templates/, then run `envkit render --all --write`.
 # Build context: the envkit project root (see .dockerignore). BuildKit is required (cache mounts):
 #   DOCKER_BUILDKIT=1 docker build --build-arg MAX_JOBS=8 -f dockerfiles/dgx-spark.Dockerfile .
@@ -101,6 +101,8 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libusb-1.0-0 \
+      curl \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # The image's own Python 3.12; pip honours the image's constraints (/etc/pip/constraint.txt).
 # Every pip command below installs within these pins (recipe [pip].constraints).
@@ -132,6 +134,27 @@ COPY --from=devel /opt/librealsense /opt/librealsense
 RUN echo /opt/librealsense/lib > /etc/ld.so.conf.d/librealsense.conf \
  && ldconfig \
  && python3 -c 'import site, sys; open(site.getsitepackages()[0] + "/librealsense.pth", "w").write("/opt/librealsense/python\n")'
+# The 2D estimators' pinned checkpoints (recipe [models]). After the heavy layers, so a changed pin re-runs
+# only these steps and the ones below. fetch-checkpoint retries the download and fails the build, naming the
+# model and both hashes, when the file's sha256 does not start with the pin (a full digest, or the 8 hex
+# digits OpenMMLab puts in its file names).
+COPY dockerfiles/scripts/fetch-checkpoint.sh /opt/envkit/bin/fetch-checkpoint
+# rtmdet-m (det), for mmpose/.mim/demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py
+RUN sh /opt/envkit/bin/fetch-checkpoint rtmdet-m \
+      https://download.openmmlab.com/mmpose/v1/projects/rtmpose/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth \
+      235e8209 \
+      /opt/envkit/models/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth
+# rtmpose-m (pose2d), for mmpose/.mim/configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py
+RUN sh /opt/envkit/bin/fetch-checkpoint rtmpose-m \
+      https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth \
+      d8dd5ca4 \
+      /opt/envkit/models/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth
+# The defaults of live-pose's --det-checkpoint/--det-config/--pose2d-*: `--estimator mmpose` needs no more
+# (a config is relative to mmpose/.mim).
+ENV ENVKIT_DET_CHECKPOINT="/opt/envkit/models/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth" \
+    ENVKIT_DET_CONFIG="demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py" \
+    ENVKIT_POSE2D_CHECKPOINT="/opt/envkit/models/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth" \
+    ENVKIT_POSE2D_CONFIG="configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py"
 # envkit itself (not editable), so `envkit doctor` and the live pipeline run inside the image.
 COPY pyproject.toml README.md /opt/envkit/src/
 COPY envkit /opt/envkit/src/envkit
@@ -148,7 +171,7 @@ LABEL org.opencontainers.image.title="envkit-dgx-spark" \
       org.opencontainers.image.source="https://github.com/envkit/envkit" \
       org.opencontainers.image.base.name="nvcr.io/nvidia/pytorch:25.09-py3" \
       org.envkit.recipe="dgx-spark" \
-      org.envkit.recipe-hash="0d2dad915de4" \
+      org.envkit.recipe-hash="83655558a9e7" \
       org.envkit.platform="linux/arm64" \
       org.envkit.python="3.12" \
       org.envkit.cuda="13.0" \

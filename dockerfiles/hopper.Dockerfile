@@ -1,4 +1,4 @@
-# Rendered by envkit 0.1.0 from recipe hopper (hash 918d0de333e6). Do not edit by hand:
+# Rendered by envkit 0.1.0 from recipe hopper (hash 864031fec7fa). Do not edit by hand:
 # change the recipe (hopper.toml) or dockerfiles/templates/, then run `envkit render --all --write`.
 # Build context: the envkit project root (see .dockerignore). BuildKit is required (cache mounts):
 #   DOCKER_BUILDKIT=1 docker build --build-arg MAX_JOBS=8 -f dockerfiles/hopper.Dockerfile .
@@ -93,6 +93,8 @@ RUN apt-get update \
       libxext6 \
       libxrender1 \
       libsm6 \
+      curl \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # The distribution's python3 (3.10) in a venv: Debian/Ubuntu refuse system-wide pip (PEP 668).
 RUN python3 -m venv /opt/venv
@@ -140,6 +142,27 @@ RUN python -c 'import importlib.util, pathlib, sys; missing = [f"{name}/.mim/{it
 # pyrealsense2 for the RealSense camera (needs libusb-1.0-0 at run time).
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install -c /opt/envkit/constraints.txt pyrealsense2==2.59.1.11053
+# The 2D estimators' pinned checkpoints (recipe [models]). After the heavy layers, so a changed pin re-runs
+# only these steps and the ones below. fetch-checkpoint retries the download and fails the build, naming the
+# model and both hashes, when the file's sha256 does not start with the pin (a full digest, or the 8 hex
+# digits OpenMMLab puts in its file names).
+COPY dockerfiles/scripts/fetch-checkpoint.sh /opt/envkit/bin/fetch-checkpoint
+# rtmdet-m (det), for mmpose/.mim/demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py
+RUN sh /opt/envkit/bin/fetch-checkpoint rtmdet-m \
+      https://download.openmmlab.com/mmpose/v1/projects/rtmpose/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth \
+      235e8209 \
+      /opt/envkit/models/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth
+# rtmpose-m (pose2d), for mmpose/.mim/configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py
+RUN sh /opt/envkit/bin/fetch-checkpoint rtmpose-m \
+      https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth \
+      d8dd5ca4 \
+      /opt/envkit/models/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth
+# The defaults of live-pose's --det-checkpoint/--det-config/--pose2d-*: `--estimator mmpose` needs no more
+# (a config is relative to mmpose/.mim).
+ENV ENVKIT_DET_CHECKPOINT="/opt/envkit/models/rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth" \
+    ENVKIT_DET_CONFIG="demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py" \
+    ENVKIT_POSE2D_CHECKPOINT="/opt/envkit/models/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth" \
+    ENVKIT_POSE2D_CONFIG="configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py"
 # envkit itself (not editable), so `envkit doctor` and the live pipeline run inside the image.
 COPY pyproject.toml README.md /opt/envkit/src/
 COPY envkit /opt/envkit/src/envkit
@@ -156,7 +179,7 @@ LABEL org.opencontainers.image.title="envkit-hopper" \
       org.opencontainers.image.source="https://github.com/envkit/envkit" \
       org.opencontainers.image.base.name="nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04" \
       org.envkit.recipe="hopper" \
-      org.envkit.recipe-hash="918d0de333e6" \
+      org.envkit.recipe-hash="864031fec7fa" \
       org.envkit.platform="linux/amd64" \
       org.envkit.python="3.10" \
       org.envkit.cuda="12.8" \

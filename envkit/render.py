@@ -23,10 +23,12 @@ from envkit.recipes.values import check_image
 from envkit.resources import data_dir
 
 CONSTRAINTS_FILE = "/opt/envkit/constraints.txt"
+MODELS_DIR = "/opt/envkit/models"  # the pinned checkpoints ([models]), one file each under its own name
 # apt packages each component needs, so a recipe lists only its own extras.
 _PYTHON_APT = {"devel": ["python3", "python3-venv", "python3-dev"], "runtime": ["python3", "python3-venv"]}
 _REALSENSE_BUILD_APT = ["cmake", "curl", "ca-certificates", "pkg-config", "libusb-1.0-0-dev", "libudev-dev"]
 _REALSENSE_RUNTIME_APT = ["libusb-1.0-0"]
+_MODELS_APT = ["curl", "ca-certificates"]  # fetch-checkpoint's download (CUDA runtime images drop curl)
 
 
 @functools.cache
@@ -120,6 +122,17 @@ def _wheel_files(recipe: Recipe) -> list[str]:
     return files
 
 
+def _models(recipe: Recipe) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The checkpoints to fetch (each with its path in the image) and the ENV the live pipeline reads."""
+    models, env = [], {}
+    for pin in recipe.models:
+        path = f"{MODELS_DIR}/{pin.file_name}"
+        models.append(dataclasses.asdict(pin) | {"path": path})
+        prefix = f"ENVKIT_{pin.role.upper()}"
+        env |= {f"{prefix}_CHECKPOINT": path, f"{prefix}_CONFIG": pin.config}
+    return models, env
+
+
 def render_context(recipe: Recipe) -> dict[str, object]:
     """Everything the templates read, derived from the recipe (no other input)."""
     family = knowledge().family(recipe.family)
@@ -140,6 +153,9 @@ def render_context(recipe: Recipe) -> dict[str, object]:
     runtime_apt = (_PYTHON_APT["runtime"] if distro_python else []) + list(recipe.apt_runtime)
     if recipe.realsense_spec:
         runtime_apt += _REALSENSE_RUNTIME_APT
+    if recipe.models:
+        runtime_apt += _MODELS_APT
+    models, model_env = _models(recipe)
     build_tools = list(recipe.build_tools)
     if mm and recipe.pinned_version("numpy"):
         build_tools.append(f"numpy=={recipe.pinned_version('numpy')}")  # headers for mmcv / xtcocotools
@@ -163,6 +179,8 @@ def render_context(recipe: Recipe) -> dict[str, object]:
         "arch_list": " ".join(recipe.arch_list),
         "realsense_source": realsense_source,
         "wheel_files": _wheel_files(recipe),
+        "models": models,
+        "model_env": model_env,
         "labels": _labels(recipe),
     }
 

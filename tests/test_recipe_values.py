@@ -30,6 +30,13 @@ SHELL_TRICKS = ["; rm -rf /", "$(id)", "`id`", "a\nRUN id", "a && b", "a | sh", 
         (values.check_git_ref, ["25434293", "0123456789abcdef0123456789abcdef01234567"]),
         (values.check_text, ["MMPose on an RTX 5090 (sm_120), CUDA 12.8", "NVIDIA GeForce RTX 5090"]),
         (values.check_path, ["/etc/pip/constraint.txt"]),
+        (values.check_sha256_or_prefix, ["235e8209", "d8dd5ca4e1", "ab" * 32]),
+        (
+            values.check_mim_path,
+            ["configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py"],
+        ),
+        (values.check_file_url, ["https://download.openmmlab.com/mmpose/v1/x-235e8209.pth"]),
+        (values.check_model_name, ["rtmpose-m", "rtmdet-m"]),
     ],
 )
 def test_good_values_pass_and_shell_tricks_fail(check, good: list[str]) -> None:
@@ -78,3 +85,38 @@ def test_sizes() -> None:
         and values.size_bytes("-1g") is None
         and values.size_bytes("0") is None
     )
+
+
+@pytest.mark.parametrize("text", ["235e820", "235E8209", "g35e8209", "ab" * 32 + "a", ""])
+def test_sha256_is_8_to_64_lowercase_hex(text: str) -> None:
+    assert values.check_sha256_or_prefix(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("file_name", "embedded"),
+    [
+        ("rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth", "235e8209"),  # mmdet's publish_model
+        (
+            "rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth",
+            "d8dd5ca4",
+        ),  # mmpose's: + date
+        ("resnet18-5c106cde.pth", "5c106cde"),  # torch.hub's own example
+        ("rtmpose-m.pth", None),
+        ("model-100e.pth", None),  # too short for a hash
+    ],
+)
+def test_hash_in_a_file_name(file_name: str, embedded: str | None) -> None:
+    assert values.name_hash(file_name) == embedded
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/abs/x.py", "../x.py", "configs/../x.py", "configs/.hidden.py", "configs/x.txt", "configs/x y.py"],
+)
+def test_mim_paths_are_relative_python_files(path: str) -> None:
+    assert values.check_mim_path(path) is not None
+
+
+def test_checkpoint_urls_end_in_a_file_name() -> None:
+    assert values.check_file_url("https://download.openmmlab.com/mmpose/") is not None
+    assert values.check_file_url("http://download.openmmlab.com/x-235e8209.pth") is not None

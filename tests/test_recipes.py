@@ -112,3 +112,37 @@ def test_recipe_error_lists_every_problem(tmp_path: Path) -> None:
     fields = [problem.field for problem in caught.value.problems]
     assert "gpus[0]" in fields and "openmmlab.mmcv" in fields
     assert len(caught.value.one_line().splitlines()) == len(caught.value.problems)
+
+
+@pytest.mark.parametrize("name", ["rtx5090", "hopper", "dgx-spark"])
+def test_gpu_recipes_pin_the_live_estimators_defaults(name: str) -> None:
+    from posemamba.live.estimators.mmpose_topdown import DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG
+
+    recipe = load_recipe(name)
+    det, pose2d = recipe.model("det"), recipe.model("pose2d")
+    assert det is not None and pose2d is not None
+    assert (det.config, pose2d.config) == (DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG)
+    assert det.file_name.endswith(f"-{det.sha256}.pth")
+    assert f"-{pose2d.sha256}_" in pose2d.file_name
+
+
+def test_cpu_recipe_fetches_no_checkpoints() -> None:
+    """Tests build the cpu image from a local base with no route to download.openmmlab.com."""
+    assert load_recipe("cpu").models == ()
+
+
+def _with_pose_sha256(tmp_path: Path, sha256: str) -> Path:
+    text = (data_dir("recipes") / "rtx5090.toml").read_text()
+    path = tmp_path / "pinned.toml"
+    path.write_text(text.replace('sha256 = "d8dd5ca4"', f'sha256 = "{sha256}"'))
+    return path
+
+
+def test_a_full_digest_must_start_with_the_file_names_hash(tmp_path: Path) -> None:
+    full = "d8dd5ca4" + "0123456789abcdef" * 3 + "01234567"
+    assert load_recipe(str(_with_pose_sha256(tmp_path, full))).model("pose2d").sha256 == full
+    assert load_recipe(str(_with_pose_sha256(tmp_path, "d8dd5ca4e1"))).model("pose2d").full_digest is False
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(str(_with_pose_sha256(tmp_path, "0" * 64)))
+    assert [problem.field for problem in caught.value.problems] == ["models.rtmpose-m.sha256"]
+    assert "d8dd5ca4" in caught.value.problems[0].reason

@@ -232,3 +232,46 @@ def test_cli_process_renders_by_path() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("# Rendered by envkit")
+
+
+def test_gpu_images_fetch_the_pinned_checkpoints_after_the_heavy_layers(tmp_path: Path) -> None:
+    recipe = load_recipe("rtx5090")
+    instructions = _instructions(render(recipe), tmp_path)
+    values = [f"{item['instruction']} {item['value']}" for item in instructions]
+    fetches = [i for i, value in enumerate(values) if "/opt/envkit/bin/fetch-checkpoint " in value]
+    assert [values[i].split()[3] for i in fetches] == ["rtmdet-m", "rtmpose-m"]
+    for i in fetches:
+        assert values[i].startswith("RUN sh /opt/envkit/bin/fetch-checkpoint ")
+    heavy = [i for i, value in enumerate(values) if "torch==" in value or "mmpose==" in value]
+    first_copy_of_sources = values.index("COPY envkit /opt/envkit/src/envkit")
+    # After torch and the OpenMMLab stack, before envkit's own sources (which change far more often).
+    assert max(heavy) < min(fetches) and max(fetches) < first_copy_of_sources
+    assert "COPY dockerfiles/scripts/fetch-checkpoint.sh /opt/envkit/bin/fetch-checkpoint" in values
+    det, pose2d = recipe.model("det"), recipe.model("pose2d")
+    assert det and pose2d
+    assert values[fetches[1]].split()[4:] == [
+        pose2d.url,
+        pose2d.sha256,
+        f"/opt/envkit/models/{pose2d.file_name}",
+    ]
+    parser = DockerfileParser(path=str(tmp_path / "Dockerfile"))
+    parser.content = render(recipe)
+    env = parser.envs
+    assert env["ENVKIT_DET_CHECKPOINT"] == f"/opt/envkit/models/{det.file_name}"
+    assert env["ENVKIT_POSE2D_CHECKPOINT"] == f"/opt/envkit/models/{pose2d.file_name}"
+    assert (env["ENVKIT_DET_CONFIG"], env["ENVKIT_POSE2D_CONFIG"]) == (det.config, pose2d.config)
+    runtime_apt = values[[i for i, v in enumerate(values) if v.startswith("FROM ")][1] :]
+    assert any("curl" in value and "ca-certificates" in value for value in runtime_apt if "apt-get" in value)
+
+
+def test_the_fetch_script_is_in_the_build_context() -> None:
+    """The build context is the project root filtered by .dockerignore, which must let the script in."""
+    script = data_dir("dockerfiles") / "scripts" / "fetch-checkpoint.sh"
+    assert script.is_file()
+    allowed = [line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    assert "dockerfiles" in allowed
+
+
+def test_the_cpu_image_fetches_nothing() -> None:
+    text = render(load_recipe("cpu"))
+    assert "fetch-checkpoint" not in text and "ENVKIT_POSE2D_CHECKPOINT" not in text and "curl" not in text

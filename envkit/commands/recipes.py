@@ -87,6 +87,9 @@ def _pins(recipe: Recipe) -> dict[str, object]:
         "shm size": recipe.shm_size,
         "display": "yes" if recipe.display else "no",
     }
+    for pin in recipe.models:
+        digest = pin.sha256 if pin.full_digest else f"{pin.sha256}... (prefix)"
+        pins[f"model {pin.name}"] = f"{pin.role}: {pin.file_name}, sha256 {digest}"
     return pins
 
 

@@ -446,6 +446,18 @@ def _openmmlab_needs_torch(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     return []
 
 
+def _models_need_mmpose(recipe: Recipe, kb: Knowledge) -> list[Problem]:
+    if recipe.openmmlab is None:
+        return [
+            Problem(
+                "models",
+                "the pinned checkpoints run with mmpose's configs, and the recipe has no [openmmlab] table",
+                "add [openmmlab], or remove the [models] tables",
+            )
+        ]
+    return []
+
+
 def _kernels_need_torch(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     if recipe.torch is None or recipe.cuda is None:
         return [
@@ -688,6 +700,13 @@ BASE_RULES: tuple[Rule, ...] = (
         "env-anchors B.3",
         lambda r: r.openmmlab is not None,
         _openmmlab_needs_torch,
+    ),
+    Rule(
+        "models-need-mmpose",
+        "pinned 2D checkpoints come with the OpenMMLab stack that loads them",
+        "posemamba/live/estimators/mmpose_topdown.py (configs from mmpose/.mim)",
+        lambda r: bool(r.models),
+        _models_need_mmpose,
     ),
     Rule(
         "kernels-need-cuda-torch",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envkit.recipes.values import size_bytes
+from envkit.recipes.values import size_bytes, url_file_name
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,25 @@ class Realsense:
 
 
 @dataclass(frozen=True)
+class ModelPin:
+    """A checkpoint the image fetches at build time, checked against `sha256` (full or a prefix)."""
+
+    name: str
+    role: str  # "det" (RTMDet person detector) | "pose2d" (RTMPose body model)
+    config: str  # relative to mmpose's .mim folder
+    url: str
+    sha256: str  # 64 hex digits, or a prefix of at least 8 (OpenMMLab's file names carry 8)
+
+    @property
+    def file_name(self) -> str:
+        return url_file_name(self.url)
+
+    @property
+    def full_digest(self) -> bool:
+        return len(self.sha256) == 64
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A loaded, validated recipe. Attributes listed in docs/interfaces.md are the public contract."""
 
@@ -82,6 +101,11 @@ class Recipe:
     apt_devel: tuple[str, ...]
     apt_runtime: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
+    models: tuple[ModelPin, ...] = ()
+
+    def model(self, role: str) -> ModelPin | None:
+        """The pinned checkpoint for `role` ("det" | "pose2d"), else None."""
+        return next((pin for pin in self.models if pin.role == role), None)
 
     @property
     def realsense(self) -> bool:

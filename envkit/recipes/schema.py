@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from envkit.recipes import values
-from envkit.recipes.model import GitSource, OpenMMLab, Realsense, Recipe
+from envkit.recipes.model import GitSource, ModelPin, OpenMMLab, Realsense, Recipe
 from envkit.recipes.problems import Problem
 
 Check = Callable[[str], "str | None"]
@@ -22,6 +22,7 @@ PLATFORMS = ("linux/amd64", "linux/arm64")
 FAMILIES = ("nvidia-cuda", "ngc-pytorch", "debian")
 XTCOCOTOOLS_BUILDS = ("wheel", "source", "source-numpy2")
 REALSENSE_BUILDS = ("wheel", "source")
+MODEL_ROLES = ("det", "pose2d")
 _CUDA_RE = re.compile(r"^[1-9][0-9]?\.[0-9]$")
 _PYTHON_RE = re.compile(r"^3\.[0-9]{1,2}$")
 
@@ -44,6 +45,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "realsense",
         "apt",
         "env",
+        "models",
     ),
     "base": ("family", "devel", "runtime", "pip_constraint"),
     "cuda": ("version", "arch_list"),
@@ -64,6 +66,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "kernels": ("selective_scan",),
     "realsense": ("version", "build", "source_url", "source_sha256"),
     "apt": ("devel", "runtime"),
+    "models.*": ("role", "config", "url", "sha256"),  # one [models.<name>] table per checkpoint
 }
 
 
@@ -74,7 +77,7 @@ class _Reader:
         self.problems = problems
         self.table = table
         self.prefix = prefix
-        known = _KEYS.get(prefix)
+        known = _KEYS.get(prefix, _KEYS.get(f"{prefix.rpartition('.')[0]}.*"))
         if known is not None:
             for key in table:
                 if key not in known:
@@ -298,6 +301,8 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
             if text is not None:
                 env[key] = text
 
+    models = _parse_models(top)
+
     if problems:
         return None
     assert name and platform and shm_size and family and devel and runtime and python
@@ -332,6 +337,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
         apt_devel=apt_devel,
         apt_runtime=apt_runtime,
         env=env,
+        models=models,
     )
 
 
@@ -390,3 +396,63 @@ def _parse_realsense(top: _Reader) -> Realsense | None:
     if version is None or build is None:
         return None
     return Realsense(version=version, build=build, source_url=url, source_sha256=sha256)
+
+
+def _parse_models(top: _Reader) -> tuple[ModelPin, ...]:
+    """[models.<name>] tables: one checkpoint per role, its sha256 consistent with its file name."""
+    table = top.table_at("models")
+    if not table:
+        return ()
+    pins: list[ModelPin] = []
+    for name in table.table:
+        reason = values.check_model_name(name)
+        if reason:
+            table.problem(name, reason, "name it like [models.rtmpose-m]")
+            continue
+        model = table.table_at(name)
+        if model is None:
+            continue
+        role = model.choice("role", MODEL_ROLES)
+        config = model.text(
+            "config",
+            values.check_mim_path,
+            example='"configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py"',
+        )
+        url = model.text(
+            "url", values.check_file_url, example='"https://download.openmmlab.com/.../x-d8dd5ca4.pth"'
+        )
+        sha256 = model.text(
+            "sha256",
+            values.check_sha256_or_prefix,
+            example='"d8dd5ca4"',
+            fix="write the full digest (sha256sum FILE) or its first 8+ hex digits",
+        )
+        if url and sha256:
+            file_name = values.url_file_name(url)
+            embedded = values.name_hash(file_name)
+            common = min(len(sha256), len(embedded or ""))
+            if embedded and sha256[:common] != embedded[:common]:
+                model.problem(
+                    "sha256",
+                    f"{sha256!r} disagrees with {embedded}, the sha256 prefix in the url's file name "
+                    f"{file_name}",
+                    f'write sha256 = "{embedded}" (or the full digest, which starts with it)',
+                )
+                sha256 = None
+        if role and config and url and sha256:
+            pins.append(ModelPin(name, role, config, url, sha256))
+    for index, pin in enumerate(pins):
+        for earlier in pins[:index]:
+            if pin.role == earlier.role:
+                table.problem(
+                    f"{pin.name}.role",
+                    f"{pin.role!r} is also the role of models.{earlier.name}",
+                    "pin one model per role",
+                )
+            elif pin.file_name == earlier.file_name:
+                table.problem(
+                    f"{pin.name}.url",
+                    f"its file name {pin.file_name} is also models.{earlier.name}'s",
+                    "pin two different files",
+                )
+    return tuple(pins)

@@ -29,6 +29,13 @@ _URL_PATH = re.compile(r"^[A-Za-z0-9._~/%\-]*$")
 _HOST = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*\.[a-z]{2,}$")
 _GIT_REF = re.compile(r"^[0-9a-f]{7,40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
+# OpenMMLab's publish_model.py names a checkpoint `<name>-<first 8 hex of its sha256>.pth` (mmdet) or
+# `...-<8 hex>_<YYYYMMDD>.pth` (mmpose); torch.hub's HASH_REGEX reads the undated form the same way.
+_NAME_HASH = re.compile(r"-(?P<hash>[0-9a-f]{8,64})(?:_[0-9]{8})?\.[A-Za-z0-9]+$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._\-]*$")
+# A config inside mmpose's wheel (mmpose/.mim/...): relative, no segment starting with a dot (so no `..`).
+_MIM_PATH = re.compile(r"^(?:[A-Za-z0-9_\-][A-Za-z0-9._\-]*/)*[A-Za-z0-9_\-][A-Za-z0-9._\-]*\.py$")
 _SIZE = re.compile(r"^(?P<number>[1-9][0-9]*)(?P<unit>[kmg]?)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9\-]{0,39}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/\-]+$")
@@ -116,8 +123,46 @@ def check_sha256(text: str) -> str | None:
     return None if _SHA256.match(text) else f"{text!r} is not a sha256 (64 lowercase hex digits)"
 
 
+def check_sha256_or_prefix(text: str) -> str | None:
+    """A full sha256 (64 hex) or its first 8+ hex digits (the part OpenMMLab puts in file names)."""
+    if not _SHA256_PREFIX.match(text):
+        return f"{text!r} is not a sha256 or a prefix of one (8 to 64 lowercase hex digits)"
+    return None
+
+
+def url_file_name(url: str) -> str:
+    """The last path segment of a URL ('' when the path ends in /)."""
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+def check_file_url(text: str) -> str | None:
+    """A plain https URL whose last path segment is a usable file name."""
+    reason = check_url(text)
+    if reason:
+        return reason
+    if not _FILE_NAME.match(url_file_name(text)):
+        return f"{text!r} does not end in a file name"
+    return None
+
+
+def name_hash(file_name: str) -> str | None:
+    """The sha256 prefix a file name carries (`...-235e8209.pth`, `...-d8dd5ca4_20230127.pth`), else None."""
+    match = _NAME_HASH.search(file_name)
+    return match["hash"] if match else None
+
+
+def check_mim_path(text: str) -> str | None:
+    if not _MIM_PATH.match(text):
+        return f"{text!r} is not a relative path to a .py config (like configs/body_2d_keypoint/x.py)"
+    return None
+
+
 def check_name(text: str) -> str | None:
     return None if _NAME.match(text) else f"{text!r} is not a recipe name (lowercase letters, digits, dashes)"
+
+
+def check_model_name(text: str) -> str | None:
+    return None if _NAME.match(text) else f"{text!r} is not a model name (lowercase letters, digits, dashes)"
 
 
 def check_path(text: str) -> str | None:

@@ -64,17 +64,30 @@ def live_pose(
     ] = None,
     max_frames: Annotated[int | None, typer.Option("--max-frames", help="Stop after N frames.")] = None,
     device: Annotated[str, typer.Option("--device", help="torch device of the lifter (and MMPose).")] = "cpu",
+    # The GPU images set these four variables to their pinned checkpoints (recipe [models]).
     pose2d_config: Annotated[
-        str | None, typer.Option("--pose2d-config", help="MMPose: RTMPose config.")
+        str | None,
+        typer.Option(
+            "--pose2d-config",
+            envvar="ENVKIT_POSE2D_CONFIG",
+            help="MMPose: RTMPose config (a file, or a path inside mmpose/.mim).",
+        ),
     ] = None,
     pose2d_checkpoint: Annotated[
-        Path | None, typer.Option("--pose2d-checkpoint", help="MMPose: its weights.")
+        Path | None,
+        typer.Option("--pose2d-checkpoint", envvar="ENVKIT_POSE2D_CHECKPOINT", help="MMPose: its weights."),
     ] = None,
     det_config: Annotated[
-        str | None, typer.Option("--det-config", help="MMPose: RTMDet person config.")
+        str | None,
+        typer.Option(
+            "--det-config",
+            envvar="ENVKIT_DET_CONFIG",
+            help="MMPose: RTMDet person config (a file, or a path inside mmpose/.mim).",
+        ),
     ] = None,
     det_checkpoint: Annotated[
-        Path | None, typer.Option("--det-checkpoint", help="MMPose: its weights.")
+        Path | None,
+        typer.Option("--det-checkpoint", envvar="ENVKIT_DET_CHECKPOINT", help="MMPose: its weights."),
     ] = None,
     det_threshold: Annotated[
         float, typer.Option("--det-threshold", help="MMPose: minimum person-box score.")

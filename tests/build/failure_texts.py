@@ -175,4 +175,14 @@ TEXTS: list[tuple[str, str]] = [
         '#3 ERROR: failed to do request: Head "https://registry-1.docker.io/v2/nvidia/cuda/manifests/'
         '12.8.1-cudnn-devel-ubuntu22.04": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host\n',
     ),
+    # measured here: dockerfiles/scripts/fetch-checkpoint.sh against a local http.server (random bytes served).
+    (
+        "checkpoint-sha256-mismatch",
+        "#14 0.412 fetch-checkpoint: rtmdet-m: sha256 mismatch for http://127.0.0.1:8765/x-235e8209.pth: expected 235e8209, got 26e4fdc0dabb2297a47dc3172108e83df3f6a5601cb3e2421baf9e5bb3405f87\n",
+    ),
+    (
+        "checkpoint-download-failed",
+        "#14 0.101 curl: (22) The requested URL returned error: 404\n"
+        "#14 0.102 fetch-checkpoint: rtmdet-m: download of http://127.0.0.1:8765/y-235e8209.pth failed\n",
+    ),
 ]

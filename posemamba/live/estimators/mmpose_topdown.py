@@ -1,8 +1,9 @@
 """MMPose top-down: RTMDet finds people, RTMPose places their COCO-17 keypoints (mmpose 1.3.x APIs).
 
-Configs default to the ones that ship in the mmpose wheel (mmpose/.mim); checkpoints are local
-files (the GPU images fetch pinned ones at build time). The value `random` for a checkpoint
-initialises the model randomly: for tests and benchmarks of the plumbing, not for poses.
+Configs default to the ones that ship in the mmpose wheel (mmpose/.mim); a config is a file or a path
+inside mmpose/.mim. Checkpoints are local files: the GPU images fetch pinned ones at build time and name
+them in $ENVKIT_DET_CHECKPOINT / $ENVKIT_POSE2D_CHECKPOINT (the CLI's defaults). The value `random` for a
+checkpoint initialises the model randomly: for tests and benchmarks of the plumbing, not for poses.
 """
 
 from __future__ import annotations
@@ -35,12 +36,24 @@ def _mim_file(relative: str) -> Path:
     return path
 
 
+def _config(value: str | None, default: str, option: str) -> str:
+    """The config to load: `value` as a file, else as a path inside mmpose/.mim (the images' ENV form)."""
+    if not value:
+        return str(_mim_file(default))
+    path = Path(value).expanduser()
+    if path.is_file():
+        return str(path)
+    if path.is_absolute():
+        raise UsageError(f"{option} {path} does not exist", fix=f"pass {option} PATH to an existing config")
+    return str(_mim_file(value))
+
+
 def _checkpoint(value, option: str) -> str | None:
     """The local checkpoint path for mmpose/mmdet's init (None: random weights); UsageError if absent."""
     if value is None:
         raise UsageError(
             f"the mmpose estimator needs {option} (a local .pth)",
-            fix=f"pass {option} PATH (the GPU images keep the pinned RTMDet/RTMPose checkpoints), "
+            fix=f"pass {option} PATH (in the GPU images it defaults to their pinned checkpoint), "
             f"or {option} {RANDOM} for random weights (plumbing tests only)",
         )
     if str(value) == RANDOM:
@@ -76,8 +89,8 @@ class MMPoseTopDown:
             inference_topdown,
             nms,
         )
-        pose_config = str(pose_config) if pose_config else str(_mim_file(DEFAULT_POSE_CONFIG))
-        det_config = str(det_config) if det_config else str(_mim_file(DEFAULT_DET_CONFIG))
+        pose_config = _config(pose_config, DEFAULT_POSE_CONFIG, "--pose2d-config")
+        det_config = _config(det_config, DEFAULT_DET_CONFIG, "--det-config")
         self.detector = init_detector(det_config, det_weights, device=device)
         # The detector's test pipeline uses mmdet's transforms; run it in mmdet's registry scope
         # after the pose model set mmpose's (openmmlab-install.md row 6h).
