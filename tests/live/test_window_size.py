@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from posemamba.live.window_size import CANDIDATES, WindowSize, expected_age_s
+from posemamba.live.window_size import CANDIDATES, FIT_SHARE, LOOP_SLOWDOWN, WindowSize, expected_age_s
 
-# bench/live_pipeline.py, quiet 2-core EPYC, PoseMamba-S in the loop (one thread): ms per lift.
-CPU_LIFT_243_S = 0.612
-# (lift s, stride, measured p95 age s) from the same runs: windows 27, 81 and 243.
-MEASURED_AGES = [(0.103, 8, 0.337), (0.222, 4, 0.534), (0.612, 4, 1.299)]
+# bench/live_pipeline.py, quiet 2-core EPYC: a PoseMamba-S lift of 243 frames, one thread, in the
+# running loop (652 ms median; 529 ms with the machine to itself). Calibration sees about this.
+CPU_LIFT_243_S = 0.652
+# (median lift s in the loop, stride, measured p95 age s) from the same bench run.
+MEASURED_AGES = [
+    (0.101, 8, 0.333),
+    (0.161, 4, 0.471),
+    (0.203, 2, 0.553),
+    (0.237, 4, 0.585),
+    (0.657, 4, 1.405),
+]
 
 
 def linear_lift(seconds_at_243: float, calls: list[int]):
@@ -27,31 +34,39 @@ def linear_lift(seconds_at_243: float, calls: list[int]):
 @pytest.mark.parametrize(("lift", "stride", "age"), MEASURED_AGES)
 def test_expected_age_is_close_to_the_measured_one(lift: float, stride: int, age: float) -> None:
     assert expected_age_s(lift, stride) == pytest.approx(age, rel=0.15)
-    assert expected_age_s(lift, stride) >= 0.95 * age, "the estimate errs on the safe side"
+    assert expected_age_s(lift, stride) / FIT_SHARE >= age, "a window that fits keeps the p95 age in budget"
 
 
 def test_cpu_picks_the_largest_window_that_fits() -> None:
     calls: list[int] = []
-    size = WindowSize(None, max_age_s=0.5, stride=4)
+    size = WindowSize(None, max_age_s=1.0, stride=4)
     size.calibrate(linear_lift(CPU_LIFT_243_S, calls))
-    # Lifts every 4/30 s: 54 frames (136 ms) give ~405 ms, 81 frames (204 ms) ~541 ms.
-    assert size.window == 54
-    assert calls == [27, 243, 162, 81, 54], "a warm-up lift first, then largest to smallest"
-    assert "54 frames" in size.reason and "fits the 500 ms budget" in size.reason
+    # With LOOP_SLOWDOWN: 81 frames ~261 ms -> ~655 ms of age, 162 frames ~522 ms -> ~1177 ms; the
+    # budget's fitting share is 850 ms.
+    assert size.window == 81
+    assert calls == [27, 27, 54, 81, 162], "a warm-up lift, then smallest up to the first that does not fit"
+    assert "81 frames" in size.reason and "within the 1000 ms budget" in size.reason
 
 
-def test_gpu_keeps_the_full_context_after_one_timed_lift() -> None:
+def test_cpu_default_budget_gets_the_smallest_window_that_fits() -> None:
+    size = WindowSize(None, max_age_s=0.5, stride=4)
+    size.calibrate(linear_lift(CPU_LIFT_243_S, []))
+    assert size.window == 27 and "within the 500 ms budget" in size.reason
+
+
+def test_gpu_keeps_the_full_context() -> None:
     calls: list[int] = []
     size = WindowSize(None, max_age_s=0.5, stride=1)
     size.calibrate(linear_lift(0.008, calls))
-    assert size.window == 243 and calls == [27, 243]
+    assert size.window == 243 and calls == [27, *sorted(CANDIDATES)]
 
 
 def test_nothing_fits_takes_the_smallest_and_says_so() -> None:
+    calls: list[int] = []
     size = WindowSize(None, max_age_s=0.05, stride=4)
-    size.calibrate(linear_lift(CPU_LIFT_243_S, []))
-    assert size.window == min(CANDIDATES)
-    assert "over the 50 ms budget" in size.reason
+    size.calibrate(linear_lift(CPU_LIFT_243_S, calls))
+    assert size.window == min(CANDIDATES) and calls == [27, 27]
+    assert "the smallest window; budget 50 ms" in size.reason
 
 
 def test_a_fixed_window_is_never_timed_or_changed() -> None:
@@ -64,20 +79,20 @@ def test_a_fixed_window_is_never_timed_or_changed() -> None:
 
 
 def test_steps_down_when_lifts_stop_fitting_not_on_one_slow_lift() -> None:
-    size = WindowSize(None, max_age_s=0.5, stride=4)
+    size = WindowSize(None, max_age_s=1.0, stride=4)
     size.calibrate(linear_lift(CPU_LIFT_243_S, []))
-    assert size.window == 54
-    one_person = CPU_LIFT_243_S * 54 / 243
-    for lift in (one_person, one_person, 3 * one_person, one_person, one_person, one_person):
+    assert size.window == 81
+    in_loop = LOOP_SLOWDOWN * CPU_LIFT_243_S * 81 / 243
+    for lift in (in_loop, in_loop, 3 * in_loop, in_loop, in_loop, in_loop):
         size.observe(lift)
-    assert size.window == 54, "one slow lift among fitting ones is noise"
+    assert size.window == 81, "one slow lift among fitting ones is noise"
     for _ in range(5):  # a second person joins: every lift takes twice as long
-        size.observe(2 * one_person)
-    assert size.window == 27 and size.steps_down == 1
-    assert "stepped down" in size.reason
+        size.observe(2 * in_loop)
+    assert size.window == 54 and size.steps_down == 1
+    assert "stepped down: 81 frames took 522 ms; budget 1000 ms" in size.reason
     for _ in range(20):  # fits again: no step back up
-        size.observe(one_person * 27 / 54)
-    assert size.window == 27
+        size.observe(in_loop / 2)
+    assert size.window == 54
 
 
 def test_lifter_calibrates_the_real_model(checkpoint) -> None:
@@ -90,8 +105,8 @@ def test_lifter_calibrates_the_real_model(checkpoint) -> None:
         for lifter in (roomy, tight):
             assert lifter.ready.wait(300), "calibration did not finish"
             assert lifter.error is None, lifter.error
-        assert roomy.window_size.window == 243 and "fits the 60000 ms budget" in roomy.window_size.reason
-        assert tight.window_size.window == 27 and "over the 0 ms budget" in tight.window_size.reason
+        assert roomy.window_size.window == 243 and "within the 60000 ms budget" in roomy.window_size.reason
+        assert tight.window_size.window == 27 and "smallest window" in tight.window_size.reason
     finally:
         roomy.close()
         tight.close()
