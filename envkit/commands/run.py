@@ -16,7 +16,7 @@ from envkit.build.plan import default_tag
 from envkit.commands.build import chosen_recipe
 from envkit.doctor.context import facts as injected_facts
 from envkit.errors import UsageError
-from envkit.launch import container, native
+from envkit.launch import container, native, watch
 from envkit.launch.preflight import preflight
 from envkit.launch.targets import TARGETS, target
 from envkit.recipes import load_recipe
@@ -95,17 +95,10 @@ def run_command(
         loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=tty
     )
     console.print(f"running {chosen.name} in {image}; output folder {output.resolve()}", highlight=False)
-    raise typer.Exit(_wait(subprocess.Popen(argv)))
-
-
-def _wait(process: subprocess.Popen) -> int:
-    """The container's exit code. Ctrl-C reaches the container through docker's sig-proxy; we keep
-    waiting so the target can finish writing (the live pipeline closes its recording) before we exit."""
-    while True:
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            continue
+    finished = watch.run_watched(argv)
+    for line in watch.explain(finished):
+        console.print(line, highlight=False, markup=False)
+    raise typer.Exit(finished.returncode)
 
 
 def register(app: typer.Typer) -> None:

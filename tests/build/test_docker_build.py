@@ -242,6 +242,44 @@ def test_run_shell_starts_the_container_as_the_host_user_with_the_output_folder(
     assert docker("ps", "-aq", "--filter", "label=org.envkit.run=shell").stdout.strip() == ""
 
 
+def test_run_explains_a_container_that_does_not_start(built: dict, recipe_file: str, tmp_path: Path) -> None:
+    """A GPU request on an engine without the NVIDIA runtime (this one): docker's own exit 125 and text."""
+    if "nvidia" in docker("info", "--format", "{{json .Runtimes}}").stdout:
+        pytest.skip("this engine has the NVIDIA runtime: the GPU request would succeed")
+    done = envkit(
+        "run", "shell", "--recipe", recipe_file, "--image", built["tag"], "--output", str(tmp_path / "out"),
+        "--gpus", "--no-preflight", "--", "-c", "true",
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 125 and "Traceback" not in done.stderr
+    docker_line = next(line for line in done.stderr.splitlines() if "could not select device driver" in line)
+    lines = done.stderr[done.stderr.index(docker_line) :].splitlines()
+    explained = next(line for line in lines if line.startswith("envkit: the container did not start"))
+    assert "no NVIDIA runtime or CDI spec" in explained
+    assert any(line.startswith("fix: install the NVIDIA Container Toolkit") for line in lines)
+
+
+def test_run_explains_a_known_crash_and_leaves_unknown_ones_to_the_target(
+    built: dict, recipe_file: str, tmp_path: Path
+) -> None:
+    # No GPU here: the crash text is CUDA's real message (env-anchors.md B.4), written by the target.
+    message = "torch.AcceleratorError: CUDA error: no kernel image is available for execution on the device"
+    crash = f"echo '{message}' >&2"
+    runs = {}
+    for name, script in (("known", f"{crash}; exit 1"), ("unknown", "echo 'my own error' >&2; exit 3")):
+        runs[name] = envkit(
+            "run", "shell", "--recipe", recipe_file, "--image", built["tag"],
+            "--output", str(tmp_path / name), "--no-gpus", "--no-preflight", "--", "-c", script,
+            timeout=300,
+        )  # fmt: skip
+    known, unknown = runs["known"], runs["unknown"]
+    assert known.returncode == 1 and "no kernel image is available" in known.stderr
+    assert "envkit: the container exited with code 1: " in known.stderr
+    assert any(line.startswith("fix: ") for line in known.stderr.splitlines())
+    assert unknown.returncode == 3 and "my own error" in unknown.stderr
+    assert "envkit:" not in unknown.stderr, "a failure no signature knows is the target's own to explain"
+
+
 def test_run_stops_at_a_failing_host_check_with_its_fix(tmp_path: Path) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps({"gpus": [{"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0",
