@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from posemamba.live.demo import cache_dir
+from posemamba.live.estimators.mmpose_topdown import DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG
 from posemamba.live.sinks.recorder import load_recording
 from tests.conftest import ROOT
 
@@ -34,7 +35,9 @@ def mmpose_python():
 
 
 def test_rtmdet_rtmpose_with_random_weights(tmp_path, mmpose_python, demo_video) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The configs as the GPU images give them: paths inside mmpose/.mim, through the environment.
+    configs = {"ENVKIT_DET_CONFIG": DEFAULT_DET_CONFIG, "ENVKIT_POSE2D_CONFIG": DEFAULT_POSE_CONFIG}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **configs}
     done = subprocess.run(
         [str(mmpose_python), "-m", "posemamba.live", "--native", "--headless", "--estimator", "mmpose",
          "--pose2d-checkpoint", "random", "--det-checkpoint", "random", "--det-threshold", "0",
