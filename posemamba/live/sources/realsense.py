@@ -20,8 +20,10 @@ from posemamba.live.types import Frame, Intrinsics
 WIDTH, HEIGHT, FPS = 640, 480, 30
 # A camera that delivers nothing for this long is gone (unplugged, USB reset).
 CAMERA_TIMEOUT_MS = 2000
-# A recording played as fast as it decodes has no gaps this long unless it has ended.
+# A recording is polled this often; it has ended when its playback says so. A playback that still
+# says "playing" after RECORDING_STALL_MS without a frame is taken as ended too (a broken file).
 RECORDING_TIMEOUT_MS = 1000
+RECORDING_STALL_MS = 30_000
 
 
 def _import_rs():
@@ -55,8 +57,9 @@ class RealSenseSource:
                 else "check the recording has colour and depth streams (rs-enumerate-devices -p FILE)",
             ) from error
         device = profile.get_device()
-        if not live:
-            device.as_playback().set_real_time(False)
+        self._playback = None if live else device.as_playback()
+        if self._playback is not None:
+            self._playback.set_real_time(False)
         self._scale = next(
             (s.as_depth_sensor().get_depth_scale() for s in device.query_sensors() if s.is_depth_sensor()),
             0.001,
@@ -91,13 +94,20 @@ class RealSenseSource:
         return cls(Path(path).name, False, streams)
 
     def frames(self) -> Iterator[Frame]:
-        rs, index = self._rs, 0
+        rs, index, waited = self._rs, 0, 0
         while True:
             ok, frames = self._pipeline.try_wait_for_frames(self._timeout)
             if not ok:
                 if self.live:
                     raise SourceLost(f"{self.name}: no frames for {self._timeout} ms (camera unplugged?)")
+                # A busy machine can stall the playback thread past one poll; only the playback's
+                # own status says the file is done, else its last frames would be cut off.
+                waited += self._timeout
+                playing = self._playback.current_status() == rs.playback_status.playing
+                if playing and waited < RECORDING_STALL_MS:
+                    continue
                 return
+            waited = 0
             received = time.perf_counter()
             aligned = self._align.process(frames)
             color, depth = aligned.get_color_frame(), aligned.get_depth_frame()
