@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from tests.posemamba.scan_problems import problem
+
 # kernels/selective_scan/csrc/selective_scan.h
 THREADS = 128
 ITEMS = 8
@@ -36,23 +38,14 @@ def random_problem(
     dtype: torch.dtype = torch.float64,
     delta_scale: float = 0.5,
 ) -> dict[str, torch.Tensor]:
-    """Scan arguments in the model's layout (spec 4.4), with A = -exp(.) < 0 as the model makes it."""
-    g = torch.Generator().manual_seed(seed)
-    channels = groups * per_group
+    """Scan arguments in the model's layout (spec 4.4), with A = -exp(.) < 0 as the model makes it.
 
-    def rand(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=g, dtype=torch.float64)
-
-    problem = {
-        "u": rand(batch, channels, length),
-        "delta": rand(batch, channels, length) * delta_scale,
-        "A": -torch.exp(rand(channels, dstate) * 0.5),
-        "B": rand(batch, groups, dstate, length),
-        "C": rand(batch, groups, dstate, length),
-        "D": rand(channels),
-        "delta_bias": rand(channels) * 0.5,
-    }
-    return {k: v.to(dtype) for k, v in problem.items()}
+    The posemamba backends' generator (tests/posemamba/scan_problems.py), keyed by argument name.
+    """
+    values = problem(
+        batch, groups, per_group, dstate, length, delta_scale=delta_scale, seed=seed, dtype=dtype
+    )
+    return dict(zip(SCAN_ARGS, values, strict=True))
 
 
 def golden_case(path: Path) -> tuple[dict[str, torch.Tensor], bool, torch.Tensor]:
