@@ -17,8 +17,8 @@ from packaging.requirements import Requirement
 
 from envkit import __version__
 from envkit.compat import knowledge
+from envkit.problems import Problem
 from envkit.recipes import Recipe, RecipeError
-from envkit.recipes.problems import Problem
 from envkit.recipes.values import check_image
 from envkit.resources import data_dir
 

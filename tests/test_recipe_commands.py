@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from envkit.cli import app
+from envkit.doctor.context import recipe_expectations
 from envkit.recipes import load_recipe, recipe_names
 
 runner = CliRunner()
@@ -35,7 +36,7 @@ def test_show_json_carries_expectations_and_rule_statuses() -> None:
     result = runner.invoke(app, ["show", "cpu", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["expectations"] == load_recipe("cpu").expectations()
+    assert data["expectations"] == recipe_expectations(load_recipe("cpu"))
     statuses = {rule["id"]: rule["status"] for rule in data["rules"]}
     assert statuses["torch-python"] == "ok"
     assert statuses["arch-covers-gpus"] == "n/a"  # no GPUs on the CPU recipe

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from envkit.compat.rules import check_recipe
+from envkit.doctor.context import recipe_expectations
 from envkit.errors import UsageError
 from envkit.recipes import DEFAULT_RECIPE, RecipeError, load_recipe, recipe_names
 from envkit.resources import data_dir
@@ -44,7 +45,7 @@ def test_rtx5090_pins() -> None:
 
 
 def test_expectations_have_the_documented_keys() -> None:
-    expectations = load_recipe("rtx5090").expectations()
+    expectations = recipe_expectations(load_recipe("rtx5090"))
     assert set(expectations) == {
         "recipe", "python", "torch", "cuda", "arch_list", "gpus", "min_driver", "mmcv", "mmdet", "mmengine",
         "mmpose", "numpy", "builds_kernels", "shm_size_bytes", "realsense", "display",
@@ -59,7 +60,7 @@ def test_cpu_recipe_has_no_cuda() -> None:
     recipe = load_recipe("cpu")
     assert recipe.cuda is None and recipe.arch_list == [] and recipe.gpus == []
     assert recipe.torch_cuda == "cpu" and not recipe.builds_kernels
-    assert recipe.expectations()["min_driver"] is None
+    assert recipe_expectations(recipe)["min_driver"] is None
 
 
 def test_ci_minimal_fixture_has_no_optional_components() -> None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from envkit.compat.rules import check_recipe
+from envkit.doctor.context import recipe_expectations
 from envkit.recipes import DEFAULT_RECIPE, Recipe, RecipeError, load_recipe, recipe_names
 
 RECIPE_ARGUMENT_HELP = "A recipe name from recipes/ (see `envkit recipes`) or a path to a .toml file."
@@ -103,7 +104,7 @@ def show(recipe_name: str, as_json: bool) -> None:
                 {
                     "recipe": recipe.name,
                     "hash": recipe.hash,
-                    "expectations": recipe.expectations(),
+                    "expectations": recipe_expectations(recipe),
                     "rules": [
                         {"id": o.rule.id, "status": o.status, "title": o.rule.title, "source": o.rule.source}
                         for o in outcomes

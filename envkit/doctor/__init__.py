@@ -44,8 +44,9 @@ def run_checks(
 
     scope: "host", "env" or None (both). recipe: judge against its expectations (else the hardware).
     image / python: where env checks run (default: this interpreter); host checks always run here.
-    facts: injected probe results (tests only: GPUs, driver, camera). expectations: a recipe's
-    expectations() dict instead of `recipe`. checks_dir / timeout: another checks folder, seconds per check.
+    facts: injected probe results (tests only: GPUs, driver, camera). expectations: a
+    recipe_expectations() dict instead of `recipe`. checks_dir / timeout: another checks folder, seconds
+    per check.
     """
     if scope not in (None, *registry.SCOPES):
         raise UsageError(f"unknown scope {scope!r}", fix="use 'host' or 'env'")

@@ -13,6 +13,7 @@ from typing import Any
 
 from envkit.build.plan import cache_dir
 from envkit.doctor import docker_args
+from envkit.doctor.context import recipe_expectations
 from envkit.launch.targets import Target
 from envkit.recipes import Recipe
 
@@ -85,7 +86,7 @@ def run_argv(
     workdir = workdir or private_dir()
     camera = decide_camera(recipe, devices.camera, facts)
     args = docker_args.container_run_args(
-        recipe.expectations(),
+        recipe_expectations(recipe),
         workdir,
         gpus=decide_gpus(recipe, devices.gpus, facts),
         display=devices.display,

@@ -28,6 +28,7 @@ from envkit.build.plan import BuildPlan, cache_dir
 from envkit.build.report import build, failure_lines
 from envkit.build.signatures import diagnose
 from envkit.doctor import docker_args
+from envkit.doctor.context import recipe_expectations
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
 
 SCHEMA = "envkit.smoke/1"
@@ -97,7 +98,7 @@ class SmokeRun:
         assert self.output is not None
         workdir = Path(tempfile.mkdtemp(prefix="envkit-smoke-"))
         args = docker_args.container_run_args(
-            self.plan.recipe.expectations(),
+            recipe_expectations(self.plan.recipe),
             workdir,
             gpus=self.gpus,
             display=False,

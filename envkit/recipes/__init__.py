@@ -5,8 +5,8 @@ Public API (docs/interfaces.md): `load_recipe(name_or_path)`, `Recipe`, `RecipeE
 
 from __future__ import annotations
 
+from envkit.problems import Problem, RecipeError
 from envkit.recipes.loader import DEFAULT_RECIPE, load_recipe, recipe_names, recipe_path
 from envkit.recipes.model import Recipe
-from envkit.recipes.problems import Problem, RecipeError
 
 __all__ = ["DEFAULT_RECIPE", "Problem", "Recipe", "RecipeError", "load_recipe", "recipe_names", "recipe_path"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from envkit._toml import tomllib
+from envkit.compat.rules import problems_of
 from envkit.errors import UsageError
+from envkit.problems import Problem, RecipeError
 from envkit.recipes.model import Recipe
-from envkit.recipes.problems import Problem, RecipeError
 from envkit.recipes.schema import parse_recipe
 from envkit.resources import data_dir
 
@@ -56,8 +57,6 @@ def load_recipe(name_or_path: str, *, check_rules: bool = True) -> Recipe:
     if recipe is None:
         raise RecipeError(label, problems)
     if check_rules:
-        from envkit.compat.rules import problems_of
-
         rule_problems = problems_of(recipe)
         if rule_problems:
             raise RecipeError(label, rule_problems)

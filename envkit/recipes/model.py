@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from envkit.recipes.values import size_bytes, url_file_name
 
@@ -118,9 +120,6 @@ class Recipe:
 
     def pinned_version(self, package: str) -> str | None:
         """The exact version pinned for `package` in [pip].constraints (`name==X`), else None."""
-        from packaging.requirements import Requirement
-        from packaging.utils import canonicalize_name
-
         for text in self.constraints:
             requirement = Requirement(text)
             if canonicalize_name(requirement.name) == canonicalize_name(package):
@@ -128,27 +127,3 @@ class Recipe:
                 if len(specs) == 1 and specs[0].operator == "==":
                     return specs[0].version
         return None
-
-    def expectations(self) -> dict[str, Any]:
-        """The facts the doctor judges an environment against (docs/interfaces.md, "Recipes")."""
-        from envkit.compat import knowledge
-
-        mm = self.openmmlab
-        return {
-            "recipe": self.name,
-            "python": self.python,
-            "torch": self.torch,
-            "cuda": self.cuda,
-            "arch_list": list(self.arch_list),
-            "gpus": list(self.gpus),
-            "min_driver": knowledge().min_driver(self.cuda) if self.cuda else None,
-            "mmcv": mm.mmcv if mm else None,
-            "mmdet": mm.mmdet if mm else None,
-            "mmengine": mm.mmengine if mm else None,
-            "mmpose": mm.mmpose if mm else None,
-            "numpy": self.pinned_version("numpy"),
-            "builds_kernels": self.builds_kernels,
-            "shm_size_bytes": self.shm_size_bytes,
-            "realsense": self.realsense,
-            "display": self.display,
-        }

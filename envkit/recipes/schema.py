@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from envkit.compat.arch import is_arch_entry
+from envkit.problems import Problem
 from envkit.recipes import values
 from envkit.recipes.model import GitSource, ModelPin, OpenMMLab, Realsense, Recipe
-from envkit.recipes.problems import Problem
 
 Check = Callable[[str], "str | None"]
 
@@ -191,8 +192,6 @@ def _check_torch_cuda(text: str) -> str | None:
 
 
 def _check_arch(text: str) -> str | None:
-    from envkit.compat.arch import is_arch_entry
-
     return None if is_arch_entry(text) else f"{text!r} is not an arch entry"
 
 

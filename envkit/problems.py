@@ -1,4 +1,8 @@
-"""Recipe problems: one per bad field, each with the field path, the reason and the fix."""
+"""Problems with a recipe: one per bad field, each with the field path, the reason and the fix.
+
+Both the recipe schema (envkit.recipes) and the compatibility rules (envkit.compat) report them, so
+they live here, below both.
+"""
 
 from __future__ import annotations
 
