@@ -15,7 +15,7 @@ BUILD = "build it: see kernels/ (needs nvcc with torch's CUDA major, and TORCH_C
 
 
 def kernel_status(ctx):
-    """posemamba.scan.cuda.kernel_status(): the kernels part runs the kernel against the reference scan
+    """posemamba.scan.cuda_status.kernel_status(): the kernels part runs the kernel against the reference scan
     on a small problem on the GPU (keys importable, runs_on_gpu, numerics_ok, max_abs_error, reason).
     Injected facts stand in for it in tests, since it only means something on a GPU."""
     if has_fact(ctx, "kernel_status"):
@@ -23,13 +23,10 @@ def kernel_status(ctx):
     if not installed("posemamba"):
         return None, "posemamba is not installed"
     try:
-        from posemamba.scan import cuda as scan_cuda
+        from posemamba.scan import cuda_status
     except Exception as error:
-        return None, "posemamba.scan.cuda is not importable: %s" % last_line(error)
-    probe = getattr(scan_cuda, "kernel_status", None)
-    if probe is None:
-        return None, "posemamba.scan.cuda has no kernel_status() (the kernels part is not in this install)"
-    return probe(), None
+        return None, "posemamba.scan.cuda_status is not importable: %s" % last_line(error)
+    return cuda_status.kernel_status(), None
 
 
 def run(ctx):

@@ -44,24 +44,6 @@ def test_torch_build_lookup(kb: compat.Knowledge) -> None:
     assert set(kb.torch_cudas("2.9.1")) == {"12.6", "12.8", "13.0", "cpu"}
 
 
-@pytest.mark.parametrize(
-    ("arch_list", "capability", "runs"),
-    [
-        (["12.0"], "12.0", True),
-        (["12.0"], "12.1", True),  # sm_121 runs sm_120 cubins (pytorch#164596)
-        (["12.1"], "12.0", False),  # but not the other way round
-        (["9.0"], "12.0", False),  # no cross-major cubins
-        (["9.0+PTX"], "12.0", True),  # PTX JIT-compiles for newer devices
-        (["12.0+PTX"], "9.0", False),  # ... never for older ones
-        (["8.0", "8.6"], "8.9", True),
-        (["7.0", "7.5", "8.0", "8.6", "9.0", "10.0", "12.0"], "12.1", True),
-        ([], "9.0", False),
-    ],
-)
-def test_arch_runs_on_same_major_rule(arch_list: list[str], capability: str, runs: bool) -> None:
-    assert compat.arch_runs_on(arch_list, capability) is runs
-
-
 def test_arch_entry_rejects_garbage() -> None:
     for bad in ("sm_120", "12", "12.0+ptx", "12.0;rm", ""):
         with pytest.raises(ValueError):

@@ -34,8 +34,8 @@ from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
 SCHEMA = "envkit.smoke/1"
 KERNEL_PROBE = (
     "import json\n"
-    "from posemamba.scan import cuda\n"
-    "print('ENVKIT-SMOKE ' + json.dumps(cuda.kernel_status(), default=str))\n"
+    "from posemamba.scan import cuda_status\n"
+    "print('ENVKIT-SMOKE ' + json.dumps(cuda_status.kernel_status(), default=str))\n"
 )
 # Is the live pipeline in the image, and does the image carry the recorded demo clip?
 LIVE_PROBE = (

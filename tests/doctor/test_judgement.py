@@ -36,7 +36,8 @@ common = load_check("_common")
         (TORCH_29_CU128, "9.0", True),
     ],
 )
-def test_same_major_rule(arch_list, capability, runs):
+def test_same_major_rule_reads_torch_spellings(arch_list, capability, runs):
+    """torch.cuda.get_arch_list() spellings (sm_XX, compute_XX); the rule: tests/test_same_major_rule.py."""
     assert common.arch_runs_on(arch_list, capability) is runs
 
 
@@ -158,20 +159,6 @@ def test_no_camera_is_a_skip_unless_the_recipe_uses_one():
     run = load_check("realsense_usb").run
     assert run({"facts": {"usb_devices": []}})["status"] == "skip"
     assert run({"facts": {"usb_devices": []}, "expectations": {"realsense": True}})["status"] == "warn"
-
-
-def test_checks_same_major_rule_agrees_with_envkit_compat():
-    """checks/ cannot import envkit, so the rule lives twice: hold one against the other."""
-    from envkit import compat
-
-    lists = [["12.0"], ["12.0+PTX"], ["9.0"], ["8.0", "8.6"], ["7.5", "8.0", "9.0+PTX"], ["6.0", "7.0"], []]
-    capabilities = ["6.1", "7.0", "8.6", "8.9", "9.0", "10.0", "10.3", "12.0", "12.1"]
-    for arch_list in lists:
-        for capability in capabilities:
-            assert common.arch_runs_on(arch_list, capability) == compat.arch_runs_on(arch_list, capability), (
-                arch_list,
-                capability,
-            )
 
 
 def kernel(status: dict, recipe: dict | None = None):

@@ -7,7 +7,7 @@ warp-shuffle block scan of affine maps in both directions, chunk carries, the sa
 the adjoint recurrence and every gradient formula), so the algorithm is proven against autograd
 here, where no GPU can run the kernels themselves. Pure data movement (the shared-memory transpose
 before the dB/dC atomics) is not emulated: the emulation adds the same values.
-posemamba.scan.cuda.reference_scan is the reference.
+`reference` (posemamba.scan.ref in float64) is the yardstick.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from posemamba.scan import ref
 from tests.posemamba.scan_problems import problem
 
 # kernels/selective_scan/csrc/selective_scan.h
@@ -25,6 +26,11 @@ THREADS = 128
 ITEMS = 8
 WARP = 32
 SCAN_ARGS = ("u", "delta", "A", "B", "C", "D", "delta_bias")
+
+
+def reference(*args: torch.Tensor, delta_softplus: bool = True) -> torch.Tensor:
+    """The reference scan (posemamba.scan.ref) in float64, on the arguments' device."""
+    return ref.selective_scan(*(t.double() for t in args), delta_softplus=delta_softplus)
 
 
 def random_problem(

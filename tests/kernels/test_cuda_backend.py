@@ -18,9 +18,10 @@ from scan_testing import (
     emulate_forward,
     golden_case,
     random_problem,
+    reference,
 )
 
-from posemamba.scan import cuda
+from posemamba.scan import cuda, cuda_status
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "kernels" / "selective_scan" / "csrc" / "selective_scan.h"
@@ -29,7 +30,7 @@ HEADER = ROOT / "kernels" / "selective_scan" / "csrc" / "selective_scan.h"
 def reference_with_grads(problem: dict[str, torch.Tensor], dout: torch.Tensor, delta_softplus: bool = True):
     """Output and gradients of the float64 reference through autograd."""
     leaves = {k: v.detach().double().requires_grad_() for k, v in problem.items()}
-    out = cuda.reference_scan(*(leaves[k] for k in SCAN_ARGS), delta_softplus=delta_softplus)
+    out = reference(*(leaves[k] for k in SCAN_ARGS), delta_softplus=delta_softplus)
     grads = torch.autograd.grad(out, [leaves[k] for k in SCAN_ARGS], dout.double())
     return out.detach(), dict(zip(SCAN_ARGS, grads, strict=True))
 
@@ -64,7 +65,7 @@ def test_kernel_algorithm_forward_equals_reference(length, threads, items, softp
     problem = algorithm_problem(length, softplus, scale, seed=length)
     args = [problem[k] for k in SCAN_ARGS]
     out, states = emulate_forward(*args, softplus, threads=threads, items=items)
-    want = cuda.reference_scan(*args, delta_softplus=softplus)
+    want = reference(*args, delta_softplus=softplus)
     assert want.isfinite().all()
     torch.testing.assert_close(out, want, rtol=1e-10, atol=1e-10)
     assert states.shape == (2, 12, -(-length // (threads * items)), 5)
@@ -197,7 +198,7 @@ def test_without_the_extension_the_backend_says_why_and_how_to_fix():
     assert not ok and "posemamba_selective_scan cannot be imported" in reason
     with pytest.raises(cuda.CudaScanUnavailable, match="fix: build and install kernels/selective_scan"):
         cuda._ops()
-    status = cuda.kernel_status()
+    status = cuda_status.kernel_status()
     assert status["available"] is False and status["importable"] is False and status["archs"] is None
     assert "fix: build and install kernels/selective_scan" in status["reason"]
 
@@ -217,32 +218,15 @@ PTX file    2: selective_scan_fwd.sm_120.ptx
 
 
 def test_parse_cuobjdump_listing():
-    assert cuda.parse_cuobjdump(ELF_LISTING, PTX_LISTING) == ["8.0", "12.0+PTX"]
-    assert cuda.parse_cuobjdump(ELF_LISTING) == ["8.0", "12.0"]
-    assert cuda.parse_cuobjdump("", PTX_LISTING) == ["12.0+PTX"]
-    assert cuda.parse_cuobjdump("ELF file    1: x.sm_121a.cubin\n") == ["12.1"]
-
-
-@pytest.mark.parametrize(
-    ("archs", "capability", "runs"),
-    [
-        (["12.0"], "12.0", True),
-        (["12.0"], "12.1", True),  # GB10 runs sm_120 cubins (same major, higher minor)
-        (["12.1"], "12.0", False),
-        (["9.0"], "12.0", False),  # no cubin across majors
-        (["12.0"], "9.0", False),
-        (["9.0+PTX"], "12.0", True),  # PTX is JIT-compiled for any later GPU
-        (["12.0+PTX"], "9.0", False),
-        (["8.0", "9.0"], "8.6", True),
-    ],
-)
-def test_same_major_rule(archs, capability, runs):
-    assert cuda.arch_runs_on(archs, capability) is runs
+    assert cuda_status.parse_cuobjdump(ELF_LISTING, PTX_LISTING) == ["8.0", "12.0+PTX"]
+    assert cuda_status.parse_cuobjdump(ELF_LISTING) == ["8.0", "12.0"]
+    assert cuda_status.parse_cuobjdump("", PTX_LISTING) == ["12.0+PTX"]
+    assert cuda_status.parse_cuobjdump("ELF file    1: x.sm_121a.cubin\n") == ["12.1"]
 
 
 def test_arch_problem_names_the_rebuild():
-    assert cuda.arch_problem(["12.0"], "12.1") is None
-    problem = cuda.arch_problem(["12.0"], "9.0")
+    assert cuda_status.arch_problem(["12.0"], "12.1") is None
+    problem = cuda_status.arch_problem(["12.0"], "9.0")
     assert problem == (
         "posemamba_selective_scan is built for 12.0, which cannot run on this GPU (compute capability 9.0)"
         " — fix: rebuild it with TORCH_CUDA_ARCH_LIST=9.0"
@@ -252,4 +236,4 @@ def test_arch_problem_names_the_rebuild():
 def test_archs_from_torch_arch_list():
     # torch 2.13 cu130's list without a GPU (kernels-feasibility.md section 2), plus a PTX entry
     listed = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"]
-    assert cuda.archs_from_torch(listed) == ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
+    assert cuda_status.archs_from_torch(listed) == ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from posemamba.scan import cuda
+from posemamba.scan import cuda_status
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL = ROOT / "kernels" / "selective_scan"
@@ -207,13 +207,13 @@ def test_library_holds_exactly_the_requested_architecture(built_extension):
     cubins = re.findall(r"ELF file\s+\d+: (\S+)", elf.stdout)
     assert sorted(cubins) == ["selective_scan_bwd.sm_120.cubin", "selective_scan_fwd.sm_120.cubin"]
     assert "PTX file" not in ptx.stdout  # "12.0" asks for no PTX
-    assert cuda.parse_cuobjdump(elf.stdout, ptx.stdout) == [ARCH]
+    assert cuda_status.parse_cuobjdump(elf.stdout, ptx.stdout) == [ARCH]
 
 
 IMPORT_CHECK = r"""
 import json, torch
 import posemamba_selective_scan as ext
-from posemamba.scan import cuda
+from posemamba.scan import cuda, cuda_status
 
 ops = torch.ops.posemamba_selective_scan
 report = {"chunk": ext.CHUNK, "cuda_available": torch.cuda.is_available()}
@@ -238,7 +238,7 @@ args = [meta(2, 8, 3000, dtype=half, grad=True), meta(2, 8, 3000, dtype=half, gr
 compiled = torch.compile(scan, backend="aot_eager", fullgraph=True)
 compiled(*args).sum().backward()
 report["compiled_grads"] = [[list(a.grad.shape), str(a.grad.dtype)] for a in args]
-status = cuda.kernel_status()
+status = cuda_status.kernel_status()
 keys = ("available", "importable", "archs", "archs_source", "runs_on_gpu", "reason")
 report["status"] = {k: status[k] for k in keys}
 print(json.dumps(report))

@@ -12,9 +12,9 @@ import os
 
 import pytest
 import torch
-from scan_testing import SCAN_ARGS, golden_case, random_problem
+from scan_testing import SCAN_ARGS, golden_case, random_problem, reference
 
-from posemamba.scan import cuda
+from posemamba.scan import cuda, cuda_status
 
 pytestmark = pytest.mark.gpu
 
@@ -40,7 +40,7 @@ def device() -> torch.device:
 
 def _reference_grads(problem, dout):
     leaves = {k: v.detach().double().cpu().requires_grad_() for k, v in problem.items()}
-    out = cuda.reference_scan(*(leaves[k] for k in SCAN_ARGS))
+    out = reference(*(leaves[k] for k in SCAN_ARGS))
     grads = torch.autograd.grad(out, [leaves[k] for k in SCAN_ARGS], dout.double().cpu())
     return out.detach(), dict(zip(SCAN_ARGS, grads, strict=True))
 
@@ -109,7 +109,7 @@ def test_half_precision_within_tolerance(device, dtype):
 
 
 def test_kernel_status_on_this_gpu(device):
-    status = cuda.kernel_status()
+    status = cuda_status.kernel_status()
     assert status["available"] and status["runs_on_gpu"] and status["numerics_ok"], status["reason"]
     assert status["max_abs_error"] <= 1e-4
     assert status["reason"].startswith("ok:")
