@@ -2,8 +2,8 @@
 
 The library is plain C++ with a C ABI (no torch headers: it builds in about a second and does not
 depend on the torch version), loaded with ctypes. It is compiled with $CXX (default `c++`) into
-$ENVKIT_CACHE_DIR/posemamba-scan/<key>/ (default ~/.cache/envkit), where the key hashes the source,
-the compiler's identity and the flags, so an edited source or another compiler builds afresh and an
+<cache>/posemamba-scan/<key>/ (posemamba.cache), where the key hashes the source, the compiler's
+identity and the flags, so an edited source or another compiler builds afresh and an
 unchanged one is reused. A file lock keeps concurrent first uses from compiling twice; the library
 is written to a temporary name and renamed into place, so a crash never leaves a half-written file.
 Flags: -O3, OpenMP, and -mavx2 -mfma when this CPU has them (8 floats per vector).
@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from posemamba.cache import cache_dir
+
 SOURCE = Path(__file__).resolve().parent / "csrc" / "scan_cpu.cpp"
 LIBRARY_NAME = "libposemamba_scan.so"
 BASE_FLAGS = ["-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp", "-ffp-contract=fast", "-fno-math-errno"]
@@ -32,9 +34,8 @@ class BuildError(RuntimeError):
 
 
 def cache_root() -> Path:
-    """$ENVKIT_CACHE_DIR/posemamba-scan (default ~/.cache/envkit/posemamba-scan)."""
-    base = os.environ.get("ENVKIT_CACHE_DIR") or str(Path.home() / ".cache" / "envkit")
-    return Path(base) / "posemamba-scan"
+    """<posemamba's cache folder>/posemamba-scan (posemamba.cache)."""
+    return cache_dir() / "posemamba-scan"
 
 
 def cpu_flags() -> set[str]:
