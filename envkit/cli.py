@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from envkit import __version__
-from envkit.errors import EnvkitError
+from envkit.errors import EXIT_USAGE, EnvkitError, UsageError
+from posemamba.errors import PoseMambaError
 
 app = typer.Typer(
     name="envkit",
@@ -56,9 +57,13 @@ def print_error(error: EnvkitError) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: click handles usage errors (exit 2); user errors become one line."""
+    """Console-script entry point: click handles usage errors (exit 2); envkit's and posemamba's user
+    errors become one line."""
     try:
         app()
     except EnvkitError as error:
         print_error(error)
         sys.exit(error.exit_code)
+    except PoseMambaError as error:  # the library's bad-input errors: one line and exit 2, like envkit's
+        print_error(UsageError(error.message, fix=error.fix))
+        sys.exit(EXIT_USAGE)

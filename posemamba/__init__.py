@@ -5,10 +5,28 @@
 
 `posemamba.keypoints` has the input/output conventions (COCO -> H36M, screen normalisation, flip
 test-time augmentation, clips); `posemamba.scan` the selective-scan backends.
+
+The model names are imported on first use, so `import posemamba.errors` (what a command line needs to
+print an error) does not import torch.
 """
 
-from posemamba.checkpoint import load
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from posemamba.errors import CheckpointError, InputShapeError, PoseMambaError
-from posemamba.model import VARIANTS, PoseMamba
+
+if TYPE_CHECKING:
+    from posemamba.checkpoint import load
+    from posemamba.model import VARIANTS, PoseMamba
+
+_LAZY = {"load": "posemamba.checkpoint", "PoseMamba": "posemamba.model", "VARIANTS": "posemamba.model"}
 
 __all__ = ["VARIANTS", "CheckpointError", "InputShapeError", "PoseMamba", "PoseMambaError", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'posemamba' has no attribute {name!r}")

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import posemamba
 from envkit.cli import app
-from envkit.commands.lift import write_atomically
 from posemamba import keypoints as kp
+from posemamba.lift_file import write_atomically
 from posemamba.lifting import lift_sequence
 
 TINY = FIXTURES / "tiny_f27_d32_l2_checkpoint.bin"
@@ -99,7 +99,17 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
     existing = tmp_path / "existing.npz"
     existing.write_bytes(b"keep me")
     ok = _write_input(tmp_path / "ok.npz", good, "coco")
+    whole = ok.read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(whole[: len(whole) // 2])
+    np.save(tmp_path / "plain.npy", good)
+    np.savez_compressed(tmp_path / "deflated.npz", keypoints=good, width=1920, height=1080, format="coco")
+    deflated = bytearray((tmp_path / "deflated.npz").read_bytes())
+    deflated[200:260] = bytes(60)  # inside the first member's compressed data
+    (tmp_path / "corrupt.npz").write_bytes(bytes(deflated))
     return {
+        "truncated npz": ([tmp_path / "truncated.npz", "--checkpoint", TINY], "not a readable .npz"),
+        "plain npy": ([tmp_path / "plain.npy", "--checkpoint", TINY], "not an .npz archive"),
+        "corrupt deflate": ([tmp_path / "corrupt.npz", "--checkpoint", TINY], "not a readable .npz"),
         "missing input": ([tmp_path / "nope.npz", "--checkpoint", TINY], "does not exist"),
         "missing key": ([tmp_path / "no_format.npz", "--checkpoint", TINY], "has no 'format'"),
         "wrong shape": (
@@ -135,7 +145,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
             "unknown selective-scan backend",
         ),
         "output exists": ([ok, "--checkpoint", TINY, "-o", existing], "already exists"),
-        "bad mapping": ([ok, "--checkpoint", TINY, "--mapping", "midpoints"], "unknown --mapping"),
+        "bad mapping": ([ok, "--checkpoint", TINY, "--mapping", "midpoints"], "unknown mapping"),
         "nan keypoints": (
             [
                 _write_input(
@@ -150,6 +160,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
 
 
 BAD_INPUT_CASES = (
+    "truncated npz", "plain npy", "corrupt deflate",
     "missing input", "missing key", "wrong shape", "no frames", "bad format", "bad size", "not an npz",
     "object array", "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend",
     "output exists", "bad mapping", "nan keypoints",
