@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from envkit.build import choose
 from envkit.build.engines import engine_answers
 from envkit.build.plan import make_plan
 from envkit.build.report import build
 from envkit.doctor.context import facts as injected_facts
 from envkit.errors import FailedError
+from envkit.recipes import choose
 
 
 def chosen_recipe(recipe: str | None, console: Console) -> str:

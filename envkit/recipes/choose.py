@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envkit.compat import arch_runs_on, knowledge
-from envkit.recipes import load_recipe, recipe_names
+from envkit.recipes.loader import load_recipe, recipe_names
 
 CPU_RECIPE = "cpu"
 _MACHINES = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envkit.build.choose import pick, probe_gpus
 from envkit.cli import app
+from envkit.recipes.choose import pick, probe_gpus
 
 
 @pytest.mark.parametrize(
