@@ -118,16 +118,6 @@ def min_driver_for(ctx, cuda):
     return None
 
 
-def min_cuda_for_capability(ctx, capability):
-    """The lowest min_cuda among known GPUs of this capability, or None."""
-    rows = [
-        row
-        for row in (ctx.get("knowledge") or {}).get("gpus", [])
-        if version_tuple(row.get("compute_capability"))[:2] == version_tuple(capability)[:2]
-    ]
-    return min((row["min_cuda"] for row in rows if row.get("min_cuda")), key=version_tuple, default=None)
-
-
 # --- probes ---------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -45,11 +45,6 @@ def numpy_safe_globals() -> list:
         np.dtype,
         type(np.dtype(np.float64)),
     ]
-
-
-def _listed(names: Iterable[str], most: int = 3) -> str:
-    names = list(names)
-    return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
 
 
 def _torch_load(path: Path) -> object:

@@ -97,7 +97,8 @@ def _normalize_gpu_name(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
-def _cuda_key(cuda: str) -> tuple[int, int]:
+def cuda_key(cuda: str) -> tuple[int, int]:
+    """"12.8" -> (12, 8), for ordering CUDA versions."""
     major, _, minor = cuda.partition(".")
     return int(major), int(minor or 0)
 
@@ -106,7 +107,6 @@ class Knowledge:
     """All tables, with lookups. Get the shared instance through `envkit.compat.knowledge()`."""
 
     def __init__(self, tables: dict[str, dict[str, Any]]) -> None:
-        self._tables = tables
         self.gpus = [
             GpuInfo(**{**row, "aliases": tuple(row.get("aliases", []))}) for row in tables["gpus"]["gpu"]
         ]
@@ -138,9 +138,9 @@ class Knowledge:
 
     def min_driver(self, cuda: str) -> str | None:
         """The minimum Linux driver for a CUDA toolkit "major.minor" (e.g. "12.8"), or None if unknown."""
-        key = _cuda_key(cuda)
+        key = cuda_key(cuda)
         for toolkit in self.toolkits:
-            if _cuda_key(toolkit.cuda) == key:
+            if cuda_key(toolkit.cuda) == key:
                 return toolkit.min_driver
         return None
 
@@ -158,7 +158,7 @@ class Knowledge:
     def min_cuda_for_arch(self, capability: str) -> str | None:
         """The lowest toolkit that can target a compute capability (from the GPU table), or None."""
         floors = [gpu.min_cuda for gpu in self.gpus if gpu.compute_capability == capability]
-        return min(floors, key=_cuda_key) if floors else None
+        return min(floors, key=cuda_key) if floors else None
 
     def family(self, name: str) -> Family | None:
         return next((family for family in self.families if family.name == name), None)

@@ -10,7 +10,6 @@ import re
 from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 # Only characters that carry no meaning to a shell, Dockerfile or pip beyond the spec itself.
@@ -50,16 +49,6 @@ def check_version(text: str) -> str | None:
         return f"{text!r} is not a version"
     if not _VERSION_CHARS.match(text):
         return f"{text!r} is not a plain version"
-    return None
-
-
-def check_specifier(text: str) -> str | None:
-    if not _SPEC_CHARS.match(text):
-        return f"{text!r} is not a version specifier"
-    try:
-        SpecifierSet(text)
-    except InvalidSpecifier:
-        return f"{text!r} is not a version specifier"
     return None
 
 

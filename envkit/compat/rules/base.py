@@ -76,12 +76,6 @@ def registrar(family: list[Rule]) -> Callable[..., Callable[[RecipeCheck], Recip
     return rule
 
 
-def cuda_key(text: str) -> tuple[int, int]:
-    """ "12.8" -> (12, 8), for ordering CUDA versions."""
-    major, _, minor = text.partition(".")
-    return int(major), int(minor or 0)
-
-
 # The research sections most rules cite (shared/research/env-anchors.md).
 B1 = "env-anchors.md B.1"
 B2 = "env-anchors.md B.2"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from envkit.compat.arch import ArchEntry, arch_runs_on
-from envkit.compat.knowledge import Knowledge
-from envkit.compat.rules.base import B1, Rule, cuda_key, registrar
+from envkit.compat.knowledge import Knowledge, cuda_key
+from envkit.compat.rules.base import B1, Rule, registrar
 from envkit.problems import Problem
 
 if TYPE_CHECKING:

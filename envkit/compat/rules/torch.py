@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from envkit.compat.arch import arch_runs_on
-from envkit.compat.knowledge import Knowledge
-from envkit.compat.rules.base import B2, Rule, cuda_key, registrar
+from envkit.compat.knowledge import Knowledge, cuda_key
+from envkit.compat.rules.base import B2, Rule, registrar
 from envkit.problems import Problem
 
 if TYPE_CHECKING:
