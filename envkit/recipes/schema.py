@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from envkit.errors import quoted
 from envkit.recipes import values
 from envkit.recipes.model import GitSource, ModelPin, OpenMMLab, Realsense, Recipe
 from envkit.recipes.problems import Problem
@@ -23,8 +24,9 @@ FAMILIES = ("nvidia-cuda", "ngc-pytorch", "debian")
 XTCOCOTOOLS_BUILDS = ("wheel", "source", "source-numpy2")
 REALSENSE_BUILDS = ("wheel", "source")
 MODEL_ROLES = ("det", "pose2d")
-_CUDA_RE = re.compile(r"^[1-9][0-9]?\.[0-9]$")
-_PYTHON_RE = re.compile(r"^3\.[0-9]{1,2}$")
+_CUDA_RE = re.compile(r"[1-9][0-9]?\.[0-9]")  # fullmatch, like every pattern in values.py
+_PYTHON_RE = re.compile(r"3\.[0-9]{1,2}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # a TOML bare key; any other key is shown quoted
 
 # Allowed keys per table; anything else is reported as an unknown field (catches typos).
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -84,7 +86,9 @@ class _Reader:
                     self.problem(key, "unknown field", f"remove it (known fields: {', '.join(known)})")
 
     def path(self, key: str) -> str:
-        return f"{self.prefix}.{key}" if self.prefix else key
+        """The dotted field path; a key that is not a bare TOML key is shown quoted and escaped."""
+        shown = key if _BARE_KEY.fullmatch(key) else quoted(key, limit=40)
+        return f"{self.prefix}.{shown}" if self.prefix else shown
 
     def problem(self, key: str, reason: str, fix: str) -> None:
         self.problems.append(Problem(self.path(key), reason, fix))
@@ -115,6 +119,10 @@ class _Reader:
                 key, f"expected a string, got {type(value).__name__}", f"write it as {key} = {example}"
             )
             return None
+        raw = values.check_raw(value)
+        if raw:
+            self.problem(key, raw, "remove it: a recipe value is one line of printable text")
+            return None
         reason = check(value) if check else None
         if reason:
             self.problem(key, reason, fix or f"write it like {key} = {example}")
@@ -126,7 +134,7 @@ class _Reader:
         value = self.text(key, required=required, example=example)
         if value is not None and value not in choices:
             self.problem(
-                key, f"{value!r} is not one of {', '.join(choices)}", f"use one of {', '.join(choices)}"
+                key, f"{quoted(value)} is not one of {', '.join(choices)}", f"use one of {', '.join(choices)}"
             )
             return None
         return value
@@ -134,9 +142,8 @@ class _Reader:
     def flag(self, key: str, default: bool) -> bool:
         value = self.table.get(key, default)
         if not isinstance(value, bool):
-            self.problem(
-                key, f"expected true or false, got {value!r}", f"write {key} = true or {key} = false"
-            )
+            got = quoted(value) if isinstance(value, str) else type(value).__name__
+            self.problem(key, f"expected true or false, got {got}", f"write {key} = true or {key} = false")
             return default
         return value
 
@@ -158,10 +165,12 @@ class _Reader:
             return ()
         good = []
         for index, item in enumerate(value):
-            reason = check(item) if check else None
+            raw = values.check_raw(item)
+            reason = raw or (check(item) if check else None)
             if reason:
+                fix_text = "remove it: a recipe value is one line of printable text" if raw else fix
                 self.problems.append(
-                    Problem(f"{self.path(key)}[{index}]", reason, fix or f"write it like {example}")
+                    Problem(f"{self.path(key)}[{index}]", reason, fix_text or f"write it like {example}")
                 )
             else:
                 good.append(item)
@@ -179,21 +188,25 @@ class _Reader:
 
 
 def _check_cuda(text: str) -> str | None:
-    return None if _CUDA_RE.match(text) else f"{text!r} is not a CUDA major.minor version"
+    return None if _CUDA_RE.fullmatch(text) else f"{quoted(text)} is not a CUDA major.minor version"
 
 
 def _check_python(text: str) -> str | None:
-    return None if _PYTHON_RE.match(text) else f"{text!r} is not a Python 3 major.minor version"
+    return None if _PYTHON_RE.fullmatch(text) else f"{quoted(text)} is not a Python 3 major.minor version"
 
 
 def _check_torch_cuda(text: str) -> str | None:
-    return None if text == "cpu" or _CUDA_RE.match(text) else f"{text!r} is neither a CUDA version nor 'cpu'"
+    return (
+        None
+        if text == "cpu" or _CUDA_RE.fullmatch(text)
+        else f"{quoted(text)} is neither a CUDA version nor 'cpu'"
+    )
 
 
 def _check_arch(text: str) -> str | None:
     from envkit.compat.arch import is_arch_entry
 
-    return None if is_arch_entry(text) else f"{text!r} is not an arch entry"
+    return None if is_arch_entry(text) else f"{quoted(text)} is not an arch entry"
 
 
 def _check_chumpy(text: str) -> str | None:
@@ -434,25 +447,35 @@ def _parse_models(top: _Reader) -> tuple[ModelPin, ...]:
             if embedded and sha256[:common] != embedded[:common]:
                 model.problem(
                     "sha256",
-                    f"{sha256!r} disagrees with {embedded}, the sha256 prefix in the url's file name "
+                    f"{quoted(sha256)} disagrees with {embedded}, the sha256 prefix in the url's file name "
                     f"{file_name}",
                     f'write sha256 = "{embedded}" (or the full digest, which starts with it)',
                 )
                 sha256 = None
         if role and config and url and sha256:
             pins.append(ModelPin(name, role, config, url, sha256))
-    for index, pin in enumerate(pins):
-        for earlier in pins[:index]:
-            if pin.role == earlier.role:
-                table.problem(
-                    f"{pin.name}.role",
-                    f"{pin.role!r} is also the role of models.{earlier.name}",
-                    "pin one model per role",
-                )
-            elif pin.file_name == earlier.file_name:
-                table.problem(
-                    f"{pin.name}.url",
-                    f"its file name {pin.file_name} is also models.{earlier.name}'s",
-                    "pin two different files",
-                )
+    # One line per problem: a role (or a file) pinned n times is one problem, not n²/2 (issue #18, item 6).
+    first_of_role = _report_duplicates(table, pins, lambda pin: pin.role, "role", "pin one model per role")
+    _report_duplicates(table, first_of_role, lambda pin: pin.file_name, "url", "pin two different files")
     return tuple(pins)
+
+
+def _report_duplicates(
+    table: _Reader, pins: list[ModelPin], key: Callable[[ModelPin], str], field: str, fix: str
+) -> list[ModelPin]:
+    """One problem per value of `key` that several pins share; returns the first pin of each value."""
+    groups: dict[str, list[ModelPin]] = {}
+    for pin in pins:
+        groups.setdefault(key(pin), []).append(pin)
+    for value, group in groups.items():
+        if len(group) < 2:
+            continue
+        what = f"{quoted(value)} is also the role of" if field == "role" else f"its file name {value} is also"
+        owner = f"models.{group[0].name}" + ("" if field == "role" else "'s")
+        more = group[2:]
+        also = ""
+        if more:
+            names = ", ".join(f"models.{pin.name}" for pin in more[:3])
+            also = f" (and {len(more)} more: {names}{', ...' if len(more) > 3 else ''})"
+        table.problems.append(Problem(f"{table.path(group[1].name)}.{field}", f"{what} {owner}{also}", fix))
+    return [group[0] for group in groups.values()]
