@@ -182,14 +182,16 @@ def _torch_runs_on_gpus(recipe: Recipe, kb: Knowledge) -> list[Problem]:
     for name in recipe.gpus:
         gpu = kb.gpu(name)
         if gpu and not arch_runs_on(build.arch_list, gpu.compute_capability):
+            sm = f"sm_{gpu.compute_capability.replace('.', '')}"
+            ships = f"it ships {', '.join(build.arch_list)}" if build.arch_list else "a CPU build ships none"
             problems.append(
                 Problem(
-                    "torch.version",
-                    f"torch {recipe.torch}+cu{recipe.torch_cuda.replace('.', '')} "
-                    f"ships no kernels for {gpu.name} "
-                    f"(sm_{gpu.compute_capability.replace('.', '')}; it ships {', '.join(build.arch_list)})",
+                    "torch.cuda" if recipe.torch_cuda == "cpu" else "torch.version",
+                    f"torch {recipe.torch}+{recipe.torch_local} ships no kernels for {gpu.name} "
+                    f"({sm}; {ships})",
                     "use a torch build whose arch list covers the GPU "
-                    "(e.g. torch >= 2.7 with cu128 for sm_120)",
+                    "(e.g. torch >= 2.7 with cu128 for sm_120)"
+                    + (", or list no gpus" if not build.arch_list else ""),
                 )
             )
     return problems
