@@ -190,7 +190,7 @@ def make_plan(
 ) -> BuildPlan:
     """Validate the recipe and the options, render the Dockerfile, pick the engine and the tag."""
     recipe = load_recipe(recipe_name)
-    if tag is not None and not _TAG.fullmatch(tag):
+    if tag is not None and (len(tag) > 255 or not _TAG.fullmatch(tag)):  # docker's limit for a name
         raise UsageError(
             f"--tag {quoted(tag)} is not a valid image name", fix="use lowercase like envkit/mine:1"
         )

@@ -145,7 +145,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
             reason = values.check_env_name(key)
             if reason:
                 env_table.problem(
-                    key, reason, "use letters, digits and underscores, not starting with a digit"
+                    key, reason, "use up to 128 letters, digits and underscores, not starting with a digit"
                 )
                 continue
             text = env_table.text(
