@@ -21,6 +21,14 @@ def unprintable(char: str) -> bool:
     return unicodedata.category(char) in _UNPRINTABLE_CATEGORIES
 
 
+def first_unprintable(text: str, allowed: str = "") -> int | None:
+    """The index of the first unprintable character of `text` not in `allowed`, else None."""
+    probe = text.translate(dict.fromkeys(map(ord, allowed))) if allowed else text
+    if probe.isprintable():  # C speed; str.isprintable is False for a superset of unprintable()
+        return None
+    return next((i for i, char in enumerate(text) if char not in allowed and unprintable(char)), None)
+
+
 def escaped(char: str) -> str:
     """A character as Python writes it in a string literal: \\n, \\t, \\x00, \\u2028."""
     return repr(char)[1:-1]
@@ -28,6 +36,8 @@ def escaped(char: str) -> str:
 
 def printable(text: str) -> str:
     """`text` with every unprintable character escaped, so it prints on one line as it is."""
+    if first_unprintable(text) is None:
+        return text
     return "".join(escaped(char) if unprintable(char) else char for char in text)
 
 

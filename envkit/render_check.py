@@ -21,7 +21,7 @@ from typing import Any
 
 from dockerfile_parse import DockerfileParser
 
-from envkit.errors import quoted, unprintable
+from envkit.errors import first_unprintable, quoted, unprintable
 from envkit.recipes import Recipe, RecipeError
 from envkit.recipes.problems import Problem
 
@@ -113,9 +113,9 @@ def _difference(actual: list[Instruction], intended: list[Instruction]) -> str |
 
 def _text_problem(text: str, parsed: list[Instruction]) -> str | None:
     """What the rendered text breaks that a parse cannot show: printable characters, no heredoc."""
-    bad = next((char for char in text if char != "\n" and unprintable(char)), None)
-    if bad is not None:
-        return f"it contains the control character {quoted(bad)} (U+{ord(bad):04X})"
+    at = first_unprintable(text, allowed="\n")
+    if at is not None:
+        return f"it contains the control character {quoted(text[at])} (U+{ord(text[at]):04X})"
     for item in parsed:
         if item.keyword in _HEREDOC_INSTRUCTIONS and _HEREDOC.search(item.value):
             return f"line {item.line} opens a heredoc ({item.keyword} ... <<), which BuildKit reads as a body"

@@ -18,7 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envkit.errors import escaped, quoted, unprintable
+from envkit.errors import escaped, first_unprintable, quoted
 
 # Only characters that carry no meaning to a shell, Dockerfile or pip beyond the spec itself.
 _SPEC_CHARS = re.compile(r"[A-Za-z0-9._\-\[\],<>=!~* ]+")
@@ -55,7 +55,7 @@ MAX_LENGTH = 1000  # characters in one recipe value; the longest shipped one (a 
 
 def check_raw(text: str) -> str | None:
     """Any recipe value, before its own check: one line of printable text, of a sane length."""
-    at = next((index for index, char in enumerate(text) if unprintable(char)), None)
+    at = first_unprintable(text)
     if at is not None:
         bad = text[at]
         return f"{quoted(text)} contains the control character {escaped(bad)} (U+{ord(bad):04X}) at {at + 1}"
