@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import subprocess
 import sys
@@ -101,6 +102,19 @@ def splice(field: str, value: str) -> tuple[dict[str, Any], str]:
     return data, shown
 
 
+_SENTINEL = "envkit-hostile-value"
+
+
+@functools.cache
+def _spliced_template(field: str) -> str:
+    return tomli_w.dumps(splice(field, _SENTINEL)[0])
+
+
+def spliced_text(field: str, value: str) -> str:
+    """The TOML text of splice(field, value)[0], without serialising the whole recipe again (the fuzzer)."""
+    return _spliced_template(field).replace(f'"{_SENTINEL}"', tomli_w.dumps({"v": value})[4:-1], 1)
+
+
 def splice_key(table_path: str, suffix: str) -> tuple[dict[str, Any], str]:
     """The full recipe with `suffix` appended to the first key of a table of user-named keys (env, models)."""
     data = copy.deepcopy(_FULL)
@@ -110,9 +124,10 @@ def splice_key(table_path: str, suffix: str) -> tuple[dict[str, Any], str]:
     return data, old
 
 
-def write(folder: Path, data: dict[str, Any], name: str = NAME) -> Path:
+def write(folder: Path, data: dict[str, Any] | str, name: str = NAME) -> Path:
+    """The recipe (a dict, or TOML text) written as `folder/name`."""
     path = folder / name
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    path.write_text(data if isinstance(data, str) else tomli_w.dumps(data), encoding="utf-8")
     return path
 
 
