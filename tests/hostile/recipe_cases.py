@@ -8,6 +8,7 @@ import contextlib
 import copy
 import functools
 import io
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -161,9 +162,14 @@ def envkit(*args: str) -> Run:
     return Run(code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())
 
 
-def envkit_process(*args: str) -> Run:
+def envkit_process(*args: str, env: dict[str, str] | None = None) -> Run:
     """`python -m envkit ARGS` in a real process; stderr decoded as bytes arrive (no newline translation)."""
-    done = subprocess.run([sys.executable, "-m", "envkit", *args], capture_output=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "envkit", *args],
+        capture_output=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     return Run(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
 
 
