@@ -87,13 +87,24 @@ def test_a_control_character_in_a_user_named_key_is_one_line_exit_2(
     refused_everywhere(tmp_path, data, f"{NAME}: {table}.'{old}")
 
 
-@pytest.mark.parametrize("command", ["show", "build"])
+# Every command that takes a recipe, with the arguments that stop it before it would do anything else.
+RECIPE_COMMANDS = {
+    "show": ["show", "{}"],
+    "build": ["build", "{}", "--dry-run"],
+    "doctor": ["doctor", "--recipe", "{}", "--json"],
+    "run": ["run", "shell", "--recipe", "{}", "--print"],
+    "smoke": ["smoke", "{}"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(RECIPE_COMMANDS))
 @pytest.mark.parametrize("field", ["models.*.url", "realsense.source_url", "description", "env.*"])
 def test_every_command_that_loads_a_recipe_refuses_it_the_same_way(
     tmp_path: Path, field: str, command: str
 ) -> None:
     data, shown = splice(field, injected(field, "\n"))
-    args = [command, str(write(tmp_path, data))] + (["--dry-run"] if command == "build" else [])
+    recipe = str(write(tmp_path, data))
+    args = [recipe if arg == "{}" else arg for arg in RECIPE_COMMANDS[command]]
     assert_one_line_error(envkit(*args), f"{NAME}: {shown}: ", "control character")
 
 
