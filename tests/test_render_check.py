@@ -14,7 +14,7 @@ from envkit import render_check
 from envkit.recipes import Recipe, RecipeError, load_recipe, recipe_names
 from envkit.render import committed_dockerfile, render, template_text
 from tests.conftest import FIXTURES
-from tests.hostile.recipe_cases import _FULL, write
+from tests.hostile.recipe_cases import FULL, write
 
 # Every keyword the templates write; a value that starts a line with anything else shows up here too.
 TEMPLATE_KEYWORDS = {
@@ -66,7 +66,7 @@ def rendered_recipes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     for path in sorted((FIXTURES / "recipes").glob("*.toml")):
         yield path.stem, load_recipe(str(path)), None
         yield f"{path.stem}@local", load_recipe(str(path)), "local/debian:bookworm"
-    yield "every-field", load_recipe(str(write(tmp_path_factory.mktemp("full"), _FULL))), None
+    yield "every-field", load_recipe(str(write(tmp_path_factory.mktemp("full"), FULL))), None
 
 
 def test_every_rendered_recipe_round_trips(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -128,7 +128,7 @@ def _harmless(payload: str) -> str:
 def test_a_value_that_skipped_validation_cannot_change_the_instructions(tmp_path: Path, payload: str) -> None:
     """Each string of a loaded recipe, changed behind the checks' back (dataclasses.replace): render either
     refuses it naming that value, or gives the instructions of the same change made harmless."""
-    recipe = load_recipe(str(write(tmp_path, _FULL)))
+    recipe = load_recipe(str(write(tmp_path, FULL)))
     twins = dict(_variants(recipe, _harmless(PAYLOADS[payload])))
     refused = []
     for path, changed in _variants(recipe, PAYLOADS[payload]):

@@ -71,7 +71,7 @@ def full_recipe() -> dict[str, Any]:
     return data
 
 
-_FULL = full_recipe()
+FULL = full_recipe()
 
 
 def _walk(data: dict[str, Any], field: str) -> tuple[dict[str, Any], str, str]:
@@ -87,14 +87,14 @@ def _walk(data: dict[str, Any], field: str) -> tuple[dict[str, Any], str, str]:
 
 def valid_value(field: str) -> object:
     """The full recipe's value of `field` (a list field: its first item)."""
-    table, key, _ = _walk(_FULL, field)
+    table, key, _ = _walk(FULL, field)
     value = table[key]
     return value[0] if isinstance(value, list) else value
 
 
 def splice(field: str, value: str) -> tuple[dict[str, Any], str]:
     """The full recipe with `value` in `field` (a list field: as its first item), and the field's path."""
-    data = copy.deepcopy(_FULL)
+    data = copy.deepcopy(FULL)
     table, key, shown = _walk(data, field)
     if isinstance(table[key], list):
         table[key][0] = value
@@ -118,7 +118,7 @@ def spliced_text(field: str, value: str) -> str:
 
 def splice_key(table_path: str, suffix: str) -> tuple[dict[str, Any], str]:
     """The full recipe with `suffix` appended to the first key of a table of user-named keys (env, models)."""
-    data = copy.deepcopy(_FULL)
+    data = copy.deepcopy(FULL)
     table = data[table_path]
     old = next(iter(table))
     table[old + suffix] = table.pop(old)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.recipe_cases import (
-    _FULL,
     CONTROLS,
     FIELDS,
+    FULL,
     NAME,
     assert_one_line_error,
     envkit,
@@ -54,7 +54,7 @@ def refused_everywhere(tmp_path: Path, data: dict, *needles: str) -> list[str]:
 
 def test_the_full_recipe_is_valid_and_sets_every_field(tmp_path: Path) -> None:
     """The cases below fail because of the spliced value alone."""
-    recipe = write(tmp_path, _FULL)
+    recipe = write(tmp_path, FULL)
     run = envkit("check-recipe", str(recipe))
     assert run.code == 0 and run.err == "", run.err
     assert len(FIELDS) >= 40 and "models.*.url" in FIELDS and "env.*" in FIELDS
@@ -122,6 +122,6 @@ def test_a_real_process_prints_exactly_one_line(tmp_path: Path, field: str, cont
 
 def test_a_recipe_file_name_with_a_newline_is_refused_before_it_reaches_the_header(tmp_path: Path) -> None:
     """The file name is written into the Dockerfile's first comment."""
-    recipe = write(tmp_path, _FULL, name="x\nRUN id.toml")
+    recipe = write(tmp_path, FULL, name="x\nRUN id.toml")
     for run in (envkit("check-recipe", str(recipe)), envkit("render", str(recipe))):
         assert_one_line_error(run, "x\\nRUN id.toml", "control character")

@@ -27,7 +27,7 @@ from envkit.errors import FIX_SEPARATOR, first_unprintable
 from envkit.recipes import RecipeError, load_recipe
 from envkit.render import render
 from envkit.render_check import instructions
-from tests.hostile.recipe_cases import _FULL, FIELDS, NAME, spliced_text, valid_value, write
+from tests.hostile.recipe_cases import FIELDS, FULL, NAME, spliced_text, valid_value, write
 
 pytestmark = pytest.mark.fuzz
 
@@ -53,7 +53,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def intended(folder: Path) -> list[str]:
-    return _keywords(render(load_recipe(str(write(folder, _FULL)))))
+    return _keywords(render(load_recipe(str(write(folder, FULL)))))
 
 
 @st.composite
@@ -61,7 +61,7 @@ def spliced(draw: st.DrawFn) -> dict | str:
     """The full recipe with one field's value (or one user-named key) replaced or wedged with any text."""
     noise = draw(st.text(max_size=40))  # any code point but surrogates, which TOML cannot carry
     if draw(st.integers(0, 9)) == 0:  # a key of a table whose keys are the user's own names
-        data = copy.deepcopy(_FULL)
+        data = copy.deepcopy(FULL)
         table = data[draw(st.sampled_from(["env", "models"]))]
         old = next(iter(table))
         at = draw(st.integers(0, len(old)))

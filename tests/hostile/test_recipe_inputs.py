@@ -15,14 +15,14 @@ import pytest
 
 from envkit.recipes import load_recipe
 from envkit.recipes.values import MAX_LENGTH
-from tests.hostile.recipe_cases import _FULL, NAME, assert_one_line_error, envkit, splice, write
+from tests.hostile.recipe_cases import FULL, NAME, assert_one_line_error, envkit, splice, write
 
 CI_MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "recipes" / "ci-minimal.toml"
 LONG = "a" * 5000
 
 
 def _edited(edit: Callable[[dict], None]) -> dict:
-    data = copy.deepcopy(_FULL)
+    data = copy.deepcopy(FULL)
     edit(data)
     return data
 
