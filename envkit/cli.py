@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from envkit import __version__
-from envkit.errors import EXIT_USAGE, EnvkitError, UsageError
+from envkit.errors import EXIT_USAGE, EnvkitError, UsageError, printable
 from posemamba.errors import PoseMambaError
 
 app = typer.Typer(
@@ -51,9 +51,13 @@ _register_commands()
 
 
 def print_error(error: EnvkitError) -> None:
-    """Print the user-facing error on stderr: one line (message and fix) per problem."""
-    for line in error.one_line().splitlines():
-        _stderr.print(f"[bold red]envkit: error:[/] {escape(line)}", markup=True, highlight=False)
+    """Print the user-facing error on stderr: one line (message and fix) per problem.
+
+    Each line is escaped (a newline, CR, NUL, U+2028 ... echoed from the user's input prints as \\n,
+    \\r, \\x00, \\u2028), so no input can split a problem over several "envkit: error:" lines.
+    """
+    for line in error.lines():
+        _stderr.print(f"[bold red]envkit: error:[/] {escape(printable(line))}", markup=True, highlight=False)
 
 
 def main() -> None:

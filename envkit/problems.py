@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envkit.errors import UsageError
+from envkit.errors import FIX_SEPARATOR, UsageError
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Problem:
 
     def line(self, label: str) -> str:
         """The problem as one line: `<recipe>: <field>: <reason> — fix: <fix>`."""
-        return f"{label}: {self.field}: {self.reason} — fix: {self.fix}"
+        return f"{label}: {self.field}: {self.reason}{FIX_SEPARATOR}{self.fix}"
 
 
 class RecipeError(UsageError):
@@ -39,4 +39,5 @@ class RecipeError(UsageError):
         return "\n".join(self._lines) if self._lines else self.message
 
     def lines(self) -> list[str]:
-        return list(self._lines)
+        """One line per problem, as the CLI prints them."""
+        return list(self._lines) if self._lines else [self.message]

@@ -1,7 +1,8 @@
 """Render a recipe into a Dockerfile from the Jinja2 fragments in dockerfiles/templates/.
 
 Every value that reaches the text was validated by envkit.recipes (values.py); the templates
-additionally shell-quote values (`q`) and JSON-quote labels and ENV values (`dq`).
+additionally shell-quote values (`q`) and JSON-quote labels and ENV values (`dq`), and every rendered
+Dockerfile is parsed back and compared with the template's instruction list (envkit.render_check).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import jinja2
 from packaging.requirements import Requirement
 
-from envkit import __version__
+from envkit import __version__, render_check
 from envkit.compat import knowledge
 from envkit.problems import Problem
 from envkit.recipes import Recipe, RecipeError
@@ -68,10 +69,7 @@ def with_base_image(recipe: Recipe, base_image: str) -> Recipe:
 
 
 def _torch_label(recipe: Recipe) -> str:
-    if not recipe.torch:
-        return "none"
-    build = "cpu" if recipe.torch_cuda == "cpu" else f"cu{(recipe.torch_cuda or '').replace('.', '')}"
-    return f"{recipe.torch}+{build}"
+    return f"{recipe.torch}+{recipe.torch_local}" if recipe.torch else "none"
 
 
 def _labels(recipe: Recipe) -> dict[str, str]:
@@ -185,12 +183,26 @@ def render_context(recipe: Recipe) -> dict[str, object]:
     }
 
 
+def template_text(recipe: Recipe) -> str:
+    """The templates' output for `recipe`, trailing spaces trimmed; unchecked (render() checks it)."""
+    text = _environment().get_template("Dockerfile.j2").render(**render_context(recipe))
+    # Split on LF only, as BuildKit does: str.splitlines would also break a line at a value's U+2028.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return "\n".join(line.rstrip(" \t") for line in lines) + "\n"
+
+
 def render(recipe: Recipe, *, base_image: str | None = None) -> str:
-    """The Dockerfile text for `recipe`; `base_image` swaps both stages' base for one of the same family."""
+    """The Dockerfile text for `recipe`; `base_image` swaps both stages' base for one of the same family.
+
+    RecipeError (exit 2) when a value would change the Dockerfile's instructions (render_check).
+    """
     if base_image is not None:
         recipe = with_base_image(recipe, base_image)
-    text = _environment().get_template("Dockerfile.j2").render(**render_context(recipe))
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    text = template_text(recipe)
+    render_check.check(recipe, text, template_text)
+    return text
 
 
 def committed_dockerfile(name: str) -> Path:

@@ -21,8 +21,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from envkit import __version__
-from envkit.errors import FailedError, UsageError
+from envkit.errors import FailedError, UsageError, quoted
 from envkit.recipes import Recipe
+from envkit.recipes.values import check_requirement, check_version
 from envkit.resources import data_dir
 
 SCHEMA = "envkit.lock/1"
@@ -125,32 +126,40 @@ def write_lock(document: dict, path: Path) -> None:
 
 
 def read_lock(path: Path, recipe: Recipe) -> dict:
-    """A lock for `recipe`; UsageError when unreadable, of another schema, or made for another recipe."""
+    """A lock for `recipe`; UsageError when unreadable, malformed, of another schema, or for another recipe.
+
+    Its pip pins reach the Dockerfile (the constraints file), so each one passes the recipe's own check.
+    """
+    fix = "give a lock file envkit build wrote, or build without --lock to make a new one"
+    shown = quoted(str(path))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(
-            f"cannot read lock {path}: {error}", fix="give a lock file envkit build wrote"
-        ) from None
+    except (OSError, ValueError, RecursionError) as error:
+        reason = error.strerror if isinstance(error, OSError) else type(error).__name__
+        raise UsageError(f"cannot read lock {shown}: {reason}", fix=fix) from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        raise UsageError(f"{path} is not an {SCHEMA} lock", fix="give a lock file envkit build wrote")
+        raise UsageError(f"{shown} is not an {SCHEMA} lock", fix=fix)
     if document.get("recipe_hash") != recipe.hash:
         raise UsageError(
-            f"lock {path} was made from recipe hash {document.get('recipe_hash')}, "
+            f"lock {shown} was made from recipe hash {quoted(document.get('recipe_hash'))}, "
             f"recipe {recipe.name} is now {recipe.hash}",
             fix="build without --lock to make a new lock for the changed recipe",
         )
-    pins = document.get("pip", {}).get("pins")
-    if not isinstance(pins, dict):
-        raise UsageError(f"lock {path} has no pip pins", fix="rebuild without --lock to make a new lock")
+    pip, apt = document.get("pip"), document.get("apt", {})
+    pins = pip.get("pins") if isinstance(pip, dict) else None
+    if not _text_map(pins) or not _text_map(apt):
+        raise UsageError(f"lock {shown}: pip.pins and apt must map names to version strings", fix=fix)
     for name, version in pins.items():
-        try:
-            Requirement(f"{name}=={version}")
-        except InvalidRequirement:
-            raise UsageError(
-                f"lock {path}: {name}=={version} is not a valid pin", fix="rebuild without --lock"
-            ) from None
+        if check_version(version) or check_requirement(f"{name}=={version}"):
+            raise UsageError(f"lock {shown}: {quoted(name + '==' + version)} is not a valid pin", fix=fix)
     return document
+
+
+def _text_map(value: object) -> bool:
+    """True for a {str: str} dict."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
 
 
 def usable_pins(recipe: Recipe, lock: dict) -> tuple[list[str], list[str]]:

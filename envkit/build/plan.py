@@ -13,14 +13,18 @@ from pathlib import Path
 
 from envkit.build import engines, lock
 from envkit.build.engines import Engine
-from envkit.errors import UsageError
+from envkit.errors import UsageError, quoted
 from envkit.recipes import Recipe, load_recipe
+from envkit.recipes.values import check_raw
 from envkit.render import render
+from envkit.render_check import instructions
 from envkit.resources import project_root
 
-_BUILD_ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$")
-_LABEL = re.compile(r"^[a-z0-9][a-z0-9.\-_]*=[^\n]*$")
-_TAG = re.compile(r"^[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?$")
+# fullmatch, so a trailing newline is refused; the VALUE part is checked with check_raw (no control chars).
+_BUILD_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+_LABEL = re.compile(r"[a-z0-9][a-z0-9.\-_]*=.*", re.DOTALL)
+_TAG = re.compile(r"[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?")
+_PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?")  # os/arch[/variant], as docker spells it
 
 
 def cache_dir() -> Path:
@@ -53,11 +57,37 @@ def build_context() -> Path:
 def _pairs(values: list[str], pattern: re.Pattern[str], what: str, example: str) -> dict[str, str]:
     pairs = {}
     for value in values:
-        if not pattern.match(value):
-            raise UsageError(f"{what} {value!r} is not KEY=VALUE", fix=f"write it like {example}")
+        if not pattern.fullmatch(value):
+            raise UsageError(f"{what} {quoted(value)} is not KEY=VALUE", fix=f"write it like {example}")
         key, _, text = value.partition("=")
+        reason = check_raw(text)
+        if reason:
+            raise UsageError(f"{what} {key}: {reason}", fix="give the value as one line of printable text")
         pairs[key] = text
     return pairs
+
+
+def _read_dockerfile(path: Path) -> str:
+    """The text of a --dockerfile: readable, UTF-8, no NUL, with at least one FROM (else UsageError)."""
+    fix = "give a Dockerfile (`envkit render RECIPE -o FILE` writes one to edit)"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read --dockerfile {quoted(str(path))}: {error.strerror}", fix=fix) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--dockerfile {quoted(str(path))} is not UTF-8 text", fix=fix) from None
+    if "\x00" in text or not any(item.keyword == "FROM" for item in instructions(text)):
+        raise UsageError(f"--dockerfile {quoted(str(path))} is not a Dockerfile (no FROM)", fix=fix)
+    return text
+
+
+def _lock_exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError as error:
+        raise UsageError(
+            f"--locked: cannot look up {quoted(str(path))}: {error.strerror}", fix="use --lock-dir"
+        ) from None
 
 
 @dataclass
@@ -160,28 +190,24 @@ def make_plan(
 ) -> BuildPlan:
     """Validate the recipe and the options, render the Dockerfile, pick the engine and the tag."""
     recipe = load_recipe(recipe_name)
-    if tag is not None and not _TAG.match(tag):
-        raise UsageError(f"--tag {tag!r} is not a valid image name", fix="use lowercase like envkit/mine:1")
+    if tag is not None and (len(tag) > 255 or not _TAG.fullmatch(tag)):  # docker's limit for a name
+        raise UsageError(
+            f"--tag {quoted(tag)} is not a valid image name", fix="use lowercase like envkit/mine:1"
+        )
+    if platform is not None and not _PLATFORM.fullmatch(platform):
+        raise UsageError(f"--platform {quoted(platform)} is not OS/ARCH", fix="write it like linux/arm64")
     args = _pairs(build_args or [], _BUILD_ARG, "--build-arg", "--build-arg MAX_JOBS=8")
     extra_labels = _pairs(labels or [], _LABEL, "--label", "--label org.example.team=vision")
     lock_target = lock.default_path(recipe, lock_dir)
     if locked and lock_file is None:
         lock_file = lock_target
-        if not lock_file.is_file():
+        if not _lock_exists(lock_file):
             raise UsageError(
                 f"--locked: no lock at {lock_file}", fix="build once without --locked to write it"
             )
     document = lock.read_lock(lock_file, recipe) if lock_file is not None else None
     to_render = lock.locked_recipe(recipe, document) if document else recipe
-    if dockerfile is not None:
-        try:
-            text = dockerfile.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(
-                f"cannot read --dockerfile {dockerfile}: {error.strerror}", fix="give a readable file"
-            ) from None
-    else:
-        text = render(to_render, base_image=base)
+    text = _read_dockerfile(dockerfile) if dockerfile is not None else render(to_render, base_image=base)
     variant = {}
     if base:
         variant["base"] = base

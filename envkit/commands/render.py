@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from envkit.errors import UsageError
+from envkit.errors import UsageError, quoted
 from envkit.recipes import DEFAULT_RECIPE, load_recipe, recipe_names
 from envkit.render import committed_dockerfile, render
 
@@ -37,7 +37,7 @@ def render_command(
         output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise UsageError(
-            f"cannot write {output}: {error.strerror}", fix="give a writable path with -o"
+            f"cannot write {quoted(str(output))}: {error.strerror}", fix="give a writable path with -o"
         ) from None
     print(f"wrote {output}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ARCH_RE = re.compile(r"^(?P<major>[1-9][0-9]?)\.(?P<minor>[0-9])(?P<ptx>\+PTX)?$")
+_ARCH_RE = re.compile(r"(?P<major>[1-9][0-9]?)\.(?P<minor>[0-9])(?P<ptx>\+PTX)?")  # fullmatch
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +35,7 @@ class ArchEntry:
 
     @classmethod
     def parse(cls, text: str) -> ArchEntry:
-        match = _ARCH_RE.match(text.strip())
+        match = _ARCH_RE.fullmatch(text.strip())
         if not match:
             raise ValueError(f"not an arch entry: {text!r} (expected like '12.0' or '12.0+PTX')")
         return cls(Capability(int(match["major"]), int(match["minor"])), bool(match["ptx"]))
@@ -52,7 +52,7 @@ class ArchEntry:
 
 def is_arch_entry(text: str) -> bool:
     """True when `text` is a valid `TORCH_CUDA_ARCH_LIST` entry."""
-    return bool(_ARCH_RE.match(text))
+    return bool(_ARCH_RE.fullmatch(text))
 
 
 def arch_runs_on(arch_list: list[str], capability: str) -> bool:

@@ -98,7 +98,7 @@ def _normalize_gpu_name(name: str) -> str:
 
 
 def cuda_key(cuda: str) -> tuple[int, int]:
-    """"12.8" -> (12, 8), for ordering CUDA versions."""
+    """ "12.8" -> (12, 8), for ordering CUDA versions."""
     major, _, minor = cuda.partition(".")
     return int(major), int(minor or 0)
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from envkit._toml import tomllib
 from envkit.compat.rules import problems_of
-from envkit.errors import UsageError
+from envkit.errors import UsageError, quoted
 from envkit.problems import Problem, RecipeError
 from envkit.recipes.model import Recipe
 from envkit.recipes.schema import parse_recipe
+from envkit.recipes.values import check_raw
 from envkit.resources import data_dir
 
 DEFAULT_RECIPE = "rtx5090"
@@ -20,19 +21,34 @@ def recipe_names() -> list[str]:
     return sorted(path.stem for path in data_dir("recipes").glob("*.toml"))
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, with a name too long for the file system (ENAMETOOLONG) as bad input."""
+    try:
+        return path.is_file()
+    except OSError as error:
+        raise UsageError(
+            f"recipe {quoted(str(path))} cannot be looked up: {error.strerror}",
+            fix="give a recipe name or a shorter path to a .toml file",
+        ) from None
+
+
 def recipe_path(name_or_path: str) -> Path:
     """A recipe name from recipes/ or a path to a .toml file -> the file; UsageError when neither."""
+    reason = check_raw(name_or_path)
+    if reason:
+        # The file name reaches the rendered Dockerfile's header comment.
+        raise UsageError(f"recipe {reason}", fix="give a recipe name, or a path of printable characters")
     candidate = Path(name_or_path)
-    if name_or_path.endswith(".toml") or "/" in name_or_path or candidate.is_file():
-        if not candidate.is_file():
+    if name_or_path.endswith(".toml") or "/" in name_or_path or _is_file(candidate):
+        if not _is_file(candidate):
             raise UsageError(
-                f"recipe file {name_or_path} does not exist", fix="give a path to a .toml recipe"
+                f"recipe file {quoted(name_or_path)} does not exist", fix="give a path to a .toml recipe"
             )
         return candidate
     shipped = data_dir("recipes") / f"{name_or_path}.toml"
-    if not shipped.is_file():
+    if not _is_file(shipped):
         raise UsageError(
-            f"no recipe named {name_or_path!r}",
+            f"no recipe named {quoted(name_or_path)}",
             fix=f"use one of: {', '.join(recipe_names())} (`envkit recipes`), or a path to a .toml file",
         )
     return shipped
@@ -47,6 +63,11 @@ def load_recipe(name_or_path: str, *, check_rules: bool = True) -> Recipe:
     except tomllib.TOMLDecodeError as error:
         raise RecipeError(
             label, [Problem("(file)", f"not valid TOML: {error}", "fix the TOML syntax")]
+        ) from None
+    except RecursionError:
+        raise RecipeError(
+            label,
+            [Problem("(file)", "nested too deeply to parse", "a recipe nests tables at most 3 levels deep")],
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise RecipeError(

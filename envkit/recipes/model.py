@@ -110,6 +110,13 @@ class Recipe:
         return next((pin for pin in self.models if pin.role == role), None)
 
     @property
+    def torch_local(self) -> str | None:
+        """torch's local version label: "cu128" for a CUDA 12.8 build, "cpu" for the CPU build."""
+        if not self.torch_cuda:
+            return None
+        return "cpu" if self.torch_cuda == "cpu" else f"cu{self.torch_cuda.replace('.', '')}"
+
+    @property
     def realsense(self) -> bool:
         """True when the image carries pyrealsense2 (the camera source)."""
         return self.realsense_spec is not None

@@ -13,186 +13,39 @@ from pathlib import Path
 from typing import Any
 
 from envkit.compat.arch import is_arch_entry
+from envkit.errors import quoted
 from envkit.problems import Problem
 from envkit.recipes import values
+from envkit.recipes.fields import Reader
 from envkit.recipes.model import GitSource, ModelPin, OpenMMLab, Realsense, Recipe
-
-Check = Callable[[str], "str | None"]
 
 PLATFORMS = ("linux/amd64", "linux/arm64")
 FAMILIES = ("nvidia-cuda", "ngc-pytorch", "debian")
 XTCOCOTOOLS_BUILDS = ("wheel", "source", "source-numpy2")
 REALSENSE_BUILDS = ("wheel", "source")
 MODEL_ROLES = ("det", "pose2d")
-_CUDA_RE = re.compile(r"^[1-9][0-9]?\.[0-9]$")
-_PYTHON_RE = re.compile(r"^3\.[0-9]{1,2}$")
-
-# Allowed keys per table; anything else is reported as an unknown field (catches typos).
-_KEYS: dict[str, tuple[str, ...]] = {
-    "": (
-        "name",
-        "description",
-        "platform",
-        "gpus",
-        "shm_size",
-        "display",
-        "base",
-        "cuda",
-        "python",
-        "torch",
-        "openmmlab",
-        "pip",
-        "kernels",
-        "realsense",
-        "apt",
-        "env",
-        "models",
-    ),
-    "base": ("family", "devel", "runtime", "pip_constraint"),
-    "cuda": ("version", "arch_list"),
-    "python": ("version",),
-    "torch": ("version", "cuda", "torchvision", "torchaudio", "index_url", "from_base"),
-    "openmmlab": (
-        "mmcv",
-        "mmdet",
-        "mmengine",
-        "mmengine_git",
-        "mmpose",
-        "xtcocotools",
-        "xtcocotools_build",
-        "chumpy",
-    ),
-    "openmmlab.mmengine_git": ("url", "ref"),
-    "pip": ("constraints", "build_tools", "packages"),
-    "kernels": ("selective_scan",),
-    "realsense": ("version", "build", "source_url", "source_sha256"),
-    "apt": ("devel", "runtime"),
-    "models.*": ("role", "config", "url", "sha256"),  # one [models.<name>] table per checkpoint
-}
-
-
-class _Reader:
-    """Reads typed fields from one table, collecting problems instead of raising."""
-
-    def __init__(self, problems: list[Problem], table: dict[str, Any], prefix: str) -> None:
-        self.problems = problems
-        self.table = table
-        self.prefix = prefix
-        known = _KEYS.get(prefix, _KEYS.get(f"{prefix.rpartition('.')[0]}.*"))
-        if known is not None:
-            for key in table:
-                if key not in known:
-                    self.problem(key, "unknown field", f"remove it (known fields: {', '.join(known)})")
-
-    def path(self, key: str) -> str:
-        return f"{self.prefix}.{key}" if self.prefix else key
-
-    def problem(self, key: str, reason: str, fix: str) -> None:
-        self.problems.append(Problem(self.path(key), reason, fix))
-
-    def _missing(self, key: str, required: bool, example: str) -> None:
-        if required:
-            self.problem(key, "missing required field", f"add {key} = {example}")
-
-    def _missing_table(self, key: str, required: bool) -> None:
-        if required:
-            self.problem(key, "missing required table", f"add a [{self.path(key)}] table")
-
-    def text(
-        self,
-        key: str,
-        check: Check | None = None,
-        *,
-        required: bool = True,
-        example: str = '"..."',
-        fix: str | None = None,
-    ) -> str | None:
-        value = self.table.get(key)
-        if value is None:
-            self._missing(key, required, example)
-            return None
-        if not isinstance(value, str):
-            self.problem(
-                key, f"expected a string, got {type(value).__name__}", f"write it as {key} = {example}"
-            )
-            return None
-        reason = check(value) if check else None
-        if reason:
-            self.problem(key, reason, fix or f"write it like {key} = {example}")
-            return None
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
-        example = f'"{choices[0]}"'
-        value = self.text(key, required=required, example=example)
-        if value is not None and value not in choices:
-            self.problem(
-                key, f"{value!r} is not one of {', '.join(choices)}", f"use one of {', '.join(choices)}"
-            )
-            return None
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.table.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(
-                key, f"expected true or false, got {value!r}", f"write {key} = true or {key} = false"
-            )
-            return default
-        return value
-
-    def texts(
-        self,
-        key: str,
-        check: Check | None = None,
-        *,
-        required: bool = False,
-        example: str = '["..."]',
-        fix: str | None = None,
-    ) -> tuple[str, ...]:
-        value = self.table.get(key)
-        if value is None:
-            self._missing(key, required, example)
-            return ()
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self.problem(key, "expected a list of strings", f"write it as {key} = {example}")
-            return ()
-        good = []
-        for index, item in enumerate(value):
-            reason = check(item) if check else None
-            if reason:
-                self.problems.append(
-                    Problem(f"{self.path(key)}[{index}]", reason, fix or f"write it like {example}")
-                )
-            else:
-                good.append(item)
-        return tuple(good)
-
-    def table_at(self, key: str, *, required: bool = False) -> _Reader | None:
-        value = self.table.get(key)
-        if value is None:
-            self._missing_table(key, required)
-            return None
-        if not isinstance(value, dict):
-            self.problem(key, "expected a table", f"write it as a [{self.path(key)}] table")
-            return None
-        return _Reader(self.problems, value, self.path(key))
+_CUDA_RE = re.compile(r"[1-9][0-9]?\.[0-9]")  # fullmatch, like every pattern in values.py
+_PYTHON_RE = re.compile(r"3\.[0-9]{1,2}")
 
 
 def _check_cuda(text: str) -> str | None:
-    return None if _CUDA_RE.match(text) else f"{text!r} is not a CUDA major.minor version"
+    return None if _CUDA_RE.fullmatch(text) else f"{quoted(text)} is not a CUDA major.minor version"
 
 
 def _check_python(text: str) -> str | None:
-    return None if _PYTHON_RE.match(text) else f"{text!r} is not a Python 3 major.minor version"
+    return None if _PYTHON_RE.fullmatch(text) else f"{quoted(text)} is not a Python 3 major.minor version"
 
 
 def _check_torch_cuda(text: str) -> str | None:
-    return None if text == "cpu" or _CUDA_RE.match(text) else f"{text!r} is neither a CUDA version nor 'cpu'"
+    return (
+        None
+        if text == "cpu" or _CUDA_RE.fullmatch(text)
+        else f"{quoted(text)} is neither a CUDA version nor 'cpu'"
+    )
 
 
 def _check_arch(text: str) -> str | None:
-    return None if is_arch_entry(text) else f"{text!r} is not an arch entry"
+    return None if is_arch_entry(text) else f"{quoted(text)} is not an arch entry"
 
 
 def _check_chumpy(text: str) -> str | None:
@@ -207,7 +60,7 @@ def recipe_hash(data: dict[str, Any]) -> str:
 
 def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> Recipe | None:
     """Build a Recipe from parsed TOML; append a Problem per bad field; None when any field is bad."""
-    top = _Reader(problems, data, "")
+    top = Reader(problems, data, "")
     name = top.text("name", values.check_name, example='"rtx5090"')
     description = top.text("description", values.check_text, required=False) or ""
     platform = top.choice("platform", PLATFORMS)
@@ -291,7 +144,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
             reason = values.check_env_name(key)
             if reason:
                 env_table.problem(
-                    key, reason, "use letters, digits and underscores, not starting with a digit"
+                    key, reason, "use up to 128 letters, digits and underscores, not starting with a digit"
                 )
                 continue
             text = env_table.text(
@@ -340,7 +193,7 @@ def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> R
     )
 
 
-def _parse_openmmlab(top: _Reader) -> OpenMMLab | None:
+def _parse_openmmlab(top: Reader) -> OpenMMLab | None:
     table = top.table_at("openmmlab")
     if not table:
         return None
@@ -379,7 +232,7 @@ def _parse_openmmlab(top: _Reader) -> OpenMMLab | None:
     )
 
 
-def _parse_realsense(top: _Reader) -> Realsense | None:
+def _parse_realsense(top: Reader) -> Realsense | None:
     table = top.table_at("realsense")
     if not table:
         return None
@@ -397,7 +250,7 @@ def _parse_realsense(top: _Reader) -> Realsense | None:
     return Realsense(version=version, build=build, source_url=url, source_sha256=sha256)
 
 
-def _parse_models(top: _Reader) -> tuple[ModelPin, ...]:
+def _parse_models(top: Reader) -> tuple[ModelPin, ...]:
     """[models.<name>] tables: one checkpoint per role, its sha256 consistent with its file name."""
     table = top.table_at("models")
     if not table:
@@ -433,25 +286,35 @@ def _parse_models(top: _Reader) -> tuple[ModelPin, ...]:
             if embedded and sha256[:common] != embedded[:common]:
                 model.problem(
                     "sha256",
-                    f"{sha256!r} disagrees with {embedded}, the sha256 prefix in the url's file name "
+                    f"{quoted(sha256)} disagrees with {embedded}, the sha256 prefix in the url's file name "
                     f"{file_name}",
                     f'write sha256 = "{embedded}" (or the full digest, which starts with it)',
                 )
                 sha256 = None
         if role and config and url and sha256:
             pins.append(ModelPin(name, role, config, url, sha256))
-    for index, pin in enumerate(pins):
-        for earlier in pins[:index]:
-            if pin.role == earlier.role:
-                table.problem(
-                    f"{pin.name}.role",
-                    f"{pin.role!r} is also the role of models.{earlier.name}",
-                    "pin one model per role",
-                )
-            elif pin.file_name == earlier.file_name:
-                table.problem(
-                    f"{pin.name}.url",
-                    f"its file name {pin.file_name} is also models.{earlier.name}'s",
-                    "pin two different files",
-                )
+    # One line per problem: a role (or a file) pinned n times is one problem, not n²/2 (issue #18, item 6).
+    first_of_role = _report_duplicates(table, pins, lambda pin: pin.role, "role", "pin one model per role")
+    _report_duplicates(table, first_of_role, lambda pin: pin.file_name, "url", "pin two different files")
     return tuple(pins)
+
+
+def _report_duplicates(
+    table: Reader, pins: list[ModelPin], key: Callable[[ModelPin], str], field: str, fix: str
+) -> list[ModelPin]:
+    """One problem per value of `key` that several pins share; returns the first pin of each value."""
+    groups: dict[str, list[ModelPin]] = {}
+    for pin in pins:
+        groups.setdefault(key(pin), []).append(pin)
+    for value, group in groups.items():
+        if len(group) < 2:
+            continue
+        what = f"{quoted(value)} is also the role of" if field == "role" else f"its file name {value} is also"
+        owner = f"models.{group[0].name}" + ("" if field == "role" else "'s")
+        more = group[2:]
+        also = ""
+        if more:
+            names = ", ".join(f"models.{pin.name}" for pin in more[:3])
+            also = f" (and {len(more)} more: {names}{', ...' if len(more) > 3 else ''})"
+        table.problems.append(Problem(f"{table.path(group[1].name)}.{field}", f"{what} {owner}{also}", fix))
+    return [group[0] for group in groups.values()]

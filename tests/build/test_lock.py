@@ -65,7 +65,7 @@ def test_lock_paths_for_shipped_and_given_recipes(tmp_path: Path) -> None:
     [
         ("not json", "cannot read lock"),
         (json.dumps({"schema": "other/1"}), "is not an envkit.lock/1 lock"),
-        (json.dumps(document({}, "000000000000")), "was made from recipe hash 000000000000"),
+        (json.dumps(document({}, "000000000000")), "was made from recipe hash .000000000000."),
         ("HASH", "is not a valid pin"),
     ],
 )
