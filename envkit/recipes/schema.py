@@ -61,136 +61,141 @@ def recipe_hash(data: dict[str, Any]) -> str:
 def parse_recipe(data: dict[str, Any], path: Path, problems: list[Problem]) -> Recipe | None:
     """Build a Recipe from parsed TOML; append a Problem per bad field; None when any field is bad."""
     top = Reader(problems, data, "")
-    name = top.text("name", values.check_name, example='"rtx5090"')
-    description = top.text("description", values.check_text, required=False) or ""
-    platform = top.choice("platform", PLATFORMS)
-    gpus = top.texts("gpus", values.check_text, example='["RTX 5090"]')
-    shm_size = top.text("shm_size", values.check_size, example='"8g"')
-    display = top.flag("display", False)
-
-    base = top.table_at("base", required=True)
-    family = devel = runtime = pip_constraint = None
-    if base:
-        family = base.choice("family", FAMILIES)
-        devel = base.text("devel", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-devel-ubuntu22.04"')
-        runtime = base.text(
-            "runtime", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04"'
-        )
-        pip_constraint = base.text(
-            "pip_constraint", values.check_path, required=False, example='"/etc/pip/constraint.txt"'
-        )
-
-    cuda_version, arch_list = None, ()
-    cuda = top.table_at("cuda")
-    if cuda:
-        cuda_version = cuda.text("version", _check_cuda, example='"12.8"')
-        arch_list = cuda.texts(
-            "arch_list",
-            _check_arch,
-            required=True,
-            example='["12.0+PTX"]',
-            fix='use entries like "12.0" or "12.0+PTX"',
-        )
-
-    python = None
-    python_table = top.table_at("python", required=True)
-    if python_table:
-        python = python_table.text("version", _check_python, example='"3.10"')
-
-    torch = torch_cuda = torchvision = torchaudio = torch_index = None
-    torch_from_base = False
-    torch_table = top.table_at("torch")
-    if torch_table:
-        torch_from_base = torch_table.flag("from_base", False)
-        torch = torch_table.text("version", values.check_version, example='"2.9.1"')
-        torch_cuda = torch_table.text("cuda", _check_torch_cuda, example='"12.8"')
-        torchvision = torch_table.text(
-            "torchvision", values.check_version, required=not torch_from_base, example='"0.24.1"'
-        )
-        torchaudio = torch_table.text("torchaudio", values.check_version, required=False, example='"2.9.1"')
-        torch_index = torch_table.text(
-            "index_url",
-            values.check_url,
-            required=not torch_from_base,
-            example='"https://download.pytorch.org/whl/cu128"',
-        )
-
-    openmmlab = _parse_openmmlab(top)
-
-    constraints = build_tools = packages = ()
-    pip = top.table_at("pip")
-    if pip:
-        constraints = pip.texts("constraints", values.check_requirement, example='["numpy==1.26.4"]')
-        build_tools = pip.texts("build_tools", values.check_requirement, example='["ninja==1.13.0"]')
-        packages = pip.texts("packages", values.check_requirement, example='["munkres==1.1.4"]')
-
-    builds_kernels = False
-    kernels = top.table_at("kernels")
-    if kernels:
-        builds_kernels = kernels.flag("selective_scan", False)
-
-    realsense = _parse_realsense(top)
-
-    apt_devel = apt_runtime = ()
-    apt = top.table_at("apt")
-    if apt:
-        apt_devel = apt.texts("devel", values.check_apt_name, example='["git"]')
-        apt_runtime = apt.texts("runtime", values.check_apt_name, example='["libusb-1.0-0"]')
-
-    env: dict[str, str] = {}
-    env_table = top.table_at("env")
-    if env_table:
-        for key in env_table.table:
-            reason = values.check_env_name(key)
-            if reason:
-                env_table.problem(
-                    key, reason, "use up to 128 letters, digits and underscores, not starting with a digit"
-                )
-                continue
-            text = env_table.text(
-                key, values.check_env_value, fix="use letters, digits and . / : + , = @ % - only"
-            )
-            if text is not None:
-                env[key] = text
-
-    models = _parse_models(top)
-
+    fields: dict[str, Any] = {
+        **_parse_top(top),
+        **_parse_base(top),
+        **_parse_cuda(top),
+        "python": _parse_python(top),
+        **_parse_torch(top),
+        "openmmlab": _parse_openmmlab(top),
+        **_parse_pip(top),
+        "builds_kernels": _parse_kernels(top),
+        "realsense_spec": _parse_realsense(top),
+        **_parse_apt(top),
+        "env": _parse_env(top),
+        "models": _parse_models(top),
+    }
     if problems:
         return None
-    assert name and platform and shm_size and family and devel and runtime and python
-    return Recipe(
-        name=name,
-        path=path,
-        hash=recipe_hash(data),
-        description=description,
-        platform=platform,
-        gpus=list(gpus),
-        shm_size=shm_size,
-        display=display,
-        family=family,
-        devel_image=devel,
-        runtime_image=runtime,
-        pip_constraint=pip_constraint,
-        cuda=cuda_version,
-        arch_list=list(arch_list),
-        python=python,
-        torch=torch,
-        torch_cuda=torch_cuda,
-        torchvision=torchvision,
-        torchaudio=torchaudio,
-        torch_index=torch_index,
-        torch_from_base=torch_from_base,
-        openmmlab=openmmlab,
-        constraints=constraints,
-        build_tools=build_tools,
-        packages=packages,
-        builds_kernels=builds_kernels,
-        realsense_spec=realsense,
-        apt_devel=apt_devel,
-        apt_runtime=apt_runtime,
-        env=env,
-        models=models,
+    required = ("name", "platform", "shm_size", "family", "devel_image", "runtime_image", "python")
+    assert all(fields[key] for key in required), "a required field passed without a problem"
+    return Recipe(path=path, hash=recipe_hash(data), **fields)
+
+
+def _parse_top(top: Reader) -> dict[str, Any]:
+    return {
+        "name": top.text("name", values.check_name, example='"rtx5090"'),
+        "description": top.text("description", values.check_text, required=False) or "",
+        "platform": top.choice("platform", PLATFORMS),
+        "gpus": list(top.texts("gpus", values.check_text, example='["RTX 5090"]')),
+        "shm_size": top.text("shm_size", values.check_size, example='"8g"'),
+        "display": top.flag("display", False),
+    }
+
+
+def _parse_base(top: Reader) -> dict[str, Any]:
+    base = top.table_at("base", required=True)
+    if not base:
+        return {"family": None, "devel_image": None, "runtime_image": None, "pip_constraint": None}
+    return {
+        "family": base.choice("family", FAMILIES),
+        "devel_image": base.text(
+            "devel", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-devel-ubuntu22.04"'
+        ),
+        "runtime_image": base.text(
+            "runtime", values.check_image, example='"nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04"'
+        ),
+        "pip_constraint": base.text(
+            "pip_constraint", values.check_path, required=False, example='"/etc/pip/constraint.txt"'
+        ),
+    }
+
+
+def _parse_cuda(top: Reader) -> dict[str, Any]:
+    cuda = top.table_at("cuda")
+    if not cuda:
+        return {"cuda": None, "arch_list": []}
+    version = cuda.text("version", _check_cuda, example='"12.8"')
+    arch_list = cuda.texts(
+        "arch_list",
+        _check_arch,
+        required=True,
+        example='["12.0+PTX"]',
+        fix='use entries like "12.0" or "12.0+PTX"',
     )
+    return {"cuda": version, "arch_list": list(arch_list)}
+
+
+def _parse_python(top: Reader) -> str | None:
+    table = top.table_at("python", required=True)
+    return table.text("version", _check_python, example='"3.10"') if table else None
+
+
+def _parse_torch(top: Reader) -> dict[str, Any]:
+    table = top.table_at("torch")
+    if not table:
+        keys = ("torch", "torch_cuda", "torchvision", "torchaudio", "torch_index")
+        return {**dict.fromkeys(keys), "torch_from_base": False}
+    from_base = table.flag("from_base", False)
+    return {
+        "torch_from_base": from_base,
+        "torch": table.text("version", values.check_version, example='"2.9.1"'),
+        "torch_cuda": table.text("cuda", _check_torch_cuda, example='"12.8"'),
+        "torchvision": table.text(
+            "torchvision", values.check_version, required=not from_base, example='"0.24.1"'
+        ),
+        "torchaudio": table.text("torchaudio", values.check_version, required=False, example='"2.9.1"'),
+        "torch_index": table.text(
+            "index_url",
+            values.check_url,
+            required=not from_base,
+            example='"https://download.pytorch.org/whl/cu128"',
+        ),
+    }
+
+
+def _parse_pip(top: Reader) -> dict[str, Any]:
+    pip = top.table_at("pip")
+    if not pip:
+        return {"constraints": (), "build_tools": (), "packages": ()}
+    return {
+        "constraints": pip.texts("constraints", values.check_requirement, example='["numpy==1.26.4"]'),
+        "build_tools": pip.texts("build_tools", values.check_requirement, example='["ninja==1.13.0"]'),
+        "packages": pip.texts("packages", values.check_requirement, example='["munkres==1.1.4"]'),
+    }
+
+
+def _parse_kernels(top: Reader) -> bool:
+    kernels = top.table_at("kernels")
+    return kernels.flag("selective_scan", False) if kernels else False
+
+
+def _parse_apt(top: Reader) -> dict[str, Any]:
+    apt = top.table_at("apt")
+    if not apt:
+        return {"apt_devel": (), "apt_runtime": ()}
+    return {
+        "apt_devel": apt.texts("devel", values.check_apt_name, example='["git"]'),
+        "apt_runtime": apt.texts("runtime", values.check_apt_name, example='["libusb-1.0-0"]'),
+    }
+
+
+def _parse_env(top: Reader) -> dict[str, str]:
+    env: dict[str, str] = {}
+    table = top.table_at("env")
+    if not table:
+        return env
+    for key in table.table:
+        reason = values.check_env_name(key)
+        if reason:
+            table.problem(
+                key, reason, "use up to 128 letters, digits and underscores, not starting with a digit"
+            )
+            continue
+        text = table.text(key, values.check_env_value, fix="use letters, digits and . / : + , = @ % - only")
+        if text is not None:
+            env[key] = text
+    return env
 
 
 def _parse_openmmlab(top: Reader) -> OpenMMLab | None:
