@@ -18,9 +18,7 @@ from packaging.requirements import Requirement
 
 from envkit import __version__, render_check
 from envkit.compat import knowledge
-from envkit.problems import Problem
-from envkit.recipes import Recipe, RecipeError
-from envkit.recipes.values import check_image
+from envkit.recipes import Recipe
 from envkit.resources import data_dir
 
 CONSTRAINTS_FILE = "/opt/envkit/constraints.txt"
@@ -49,23 +47,6 @@ def _environment() -> jinja2.Environment:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def with_base_image(recipe: Recipe, base_image: str) -> Recipe:
-    """The recipe with both stages on `base_image`, which must pass the same rules (same family)."""
-    from envkit.compat.rules import problems_of
-
-    reason = check_image(base_image)
-    if reason:
-        raise RecipeError(recipe.path.name, [Problem("base_image", reason, "give a tagged image reference")])
-    swapped = dataclasses.replace(recipe, devel_image=base_image, runtime_image=base_image)
-    problems = problems_of(swapped)
-    if problems:
-        raise RecipeError(
-            recipe.path.name,
-            [dataclasses.replace(problem, field=f"base_image ({problem.field})") for problem in problems],
-        )
-    return swapped
 
 
 def _torch_label(recipe: Recipe) -> str:
@@ -193,13 +174,12 @@ def template_text(recipe: Recipe) -> str:
     return "\n".join(line.rstrip(" \t") for line in lines) + "\n"
 
 
-def render(recipe: Recipe, *, base_image: str | None = None) -> str:
-    """The Dockerfile text for `recipe`; `base_image` swaps both stages' base for one of the same family.
+def render(recipe: Recipe) -> str:
+    """The Dockerfile text for `recipe` (a pure function of the recipe; re-basing it on another image
+    is envkit.recipes.rebase_recipe's job, before this).
 
     RecipeError (exit 2) when a value would change the Dockerfile's instructions (render_check).
     """
-    if base_image is not None:
-        recipe = with_base_image(recipe, base_image)
     text = template_text(recipe)
     render_check.check(recipe, text, template_text)
     return text

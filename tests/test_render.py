@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from envkit.cli import app
 from envkit.errors import UsageError
-from envkit.recipes import RecipeError, load_recipe, recipe_names
+from envkit.recipes import RecipeError, load_recipe, rebase_recipe, recipe_names
 from envkit.render import committed_dockerfile, render
 from envkit.resources import data_dir
 
@@ -59,7 +59,7 @@ def test_no_committed_dockerfile_without_a_recipe() -> None:
 def test_every_rendered_dockerfile_passes_hadolint(tmp_path: Path) -> None:
     hadolint = _hadolint()
     texts = {name: render(load_recipe(name)) for name in recipe_names()}
-    texts["ci-minimal@local"] = render(load_recipe(str(CI_MINIMAL)), base_image="local/debian:bookworm")
+    texts["ci-minimal@local"] = render(rebase_recipe(load_recipe(str(CI_MINIMAL)), "local/debian:bookworm"))
     for name, text in texts.items():
         path = tmp_path / f"{name}.Dockerfile"
         path.write_text(text)
@@ -164,7 +164,7 @@ def test_cpu_builds_mmcv_ops_without_cuda(tmp_path: Path) -> None:
 
 
 def test_ci_minimal_on_the_local_debian_base(tmp_path: Path) -> None:
-    rendered = render(load_recipe(str(CI_MINIMAL)), base_image="local/debian:bookworm")
+    rendered = render(rebase_recipe(load_recipe(str(CI_MINIMAL)), "local/debian:bookworm"))
     instructions = _instructions(rendered, tmp_path)
     text = _code(rendered, tmp_path)
     assert [item["value"] for item in instructions if item["instruction"] == "FROM"] == [
@@ -180,12 +180,12 @@ def test_ci_minimal_on_the_local_debian_base(tmp_path: Path) -> None:
 def test_base_image_of_another_family_or_python_is_rejected() -> None:
     recipe = load_recipe(str(CI_MINIMAL))
     with pytest.raises(RecipeError) as caught:
-        render(recipe, base_image="nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04")
+        render(rebase_recipe(recipe, "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04"))
     assert caught.value.problems[0].field == "base_image (base.devel)"
     with pytest.raises(RecipeError, match=r"provides Python 3\.10, not 3\.11"):
-        render(recipe, base_image="ubuntu:22.04")
+        render(rebase_recipe(recipe, "ubuntu:22.04"))
     with pytest.raises(RecipeError, match="is not an image reference"):
-        render(recipe, base_image="debian:bookworm\nRUN id")
+        render(rebase_recipe(recipe, "debian:bookworm\nRUN id"))
 
 
 def test_render_without_argument_prints_the_default_recipe() -> None:

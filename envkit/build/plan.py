@@ -14,7 +14,7 @@ from pathlib import Path
 from envkit.build import engines, lock
 from envkit.build.engines import Engine
 from envkit.errors import UsageError, quoted
-from envkit.recipes import Recipe, load_recipe
+from envkit.recipes import Recipe, load_recipe, rebase_recipe
 from envkit.recipes.values import check_raw
 from envkit.render import render
 from envkit.render_check import instructions
@@ -207,7 +207,9 @@ def make_plan(
             )
     document = lock.read_lock(lock_file, recipe) if lock_file is not None else None
     to_render = lock.locked_recipe(recipe, document) if document else recipe
-    text = _read_dockerfile(dockerfile) if dockerfile is not None else render(to_render, base_image=base)
+    if base:
+        to_render = rebase_recipe(to_render, base)
+    text = _read_dockerfile(dockerfile) if dockerfile is not None else render(to_render)
     variant = {}
     if base:
         variant["base"] = base

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from envkit.errors import UsageError, quoted
-from envkit.recipes import DEFAULT_RECIPE, load_recipe, recipe_names
+from envkit.recipes import DEFAULT_RECIPE, load_recipe, rebase_recipe, recipe_names
 from envkit.render import committed_dockerfile, render
 
 
@@ -29,7 +29,8 @@ def render_command(
         return
     if write:
         raise UsageError("--write goes with --all", fix="run `envkit render --all --write`, or use -o FILE")
-    text = render(load_recipe(recipe), base_image=base_image)
+    loaded = load_recipe(recipe)
+    text = render(rebase_recipe(loaded, base_image) if base_image is not None else loaded)
     if output is None:
         print(text, end="")
         return

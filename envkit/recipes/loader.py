@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from envkit._toml import tomllib
@@ -10,7 +11,7 @@ from envkit.errors import UsageError, quoted
 from envkit.problems import Problem, RecipeError
 from envkit.recipes.model import Recipe
 from envkit.recipes.schema import parse_recipe
-from envkit.recipes.values import check_raw
+from envkit.recipes.values import check_image, check_raw
 from envkit.resources import data_dir
 
 DEFAULT_RECIPE = "rtx5090"
@@ -82,3 +83,18 @@ def load_recipe(name_or_path: str, *, check_rules: bool = True) -> Recipe:
         if rule_problems:
             raise RecipeError(label, rule_problems)
     return recipe
+
+
+def rebase_recipe(recipe: Recipe, base_image: str) -> Recipe:
+    """The recipe with both stages on `base_image`, which must pass the same rules (same family)."""
+    reason = check_image(base_image)
+    if reason:
+        raise RecipeError(recipe.path.name, [Problem("base_image", reason, "give a tagged image reference")])
+    swapped = dataclasses.replace(recipe, devel_image=base_image, runtime_image=base_image)
+    problems = problems_of(swapped)
+    if problems:
+        raise RecipeError(
+            recipe.path.name,
+            [dataclasses.replace(problem, field=f"base_image ({problem.field})") for problem in problems],
+        )
+    return swapped
