@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
                 "no PoseMamba checkpoint given",
                 fix=f"pass --checkpoint PATH (e.g. the authors' PoseMamba_S.bin) or set ${CHECKPOINT_ENV}",
             )
-        from posemamba.lift_file import lift_file
+        from posemamba.lift_file import lift_file  # numpy and torch load only when lifting
 
         done = lift_file(
             input_path,
