@@ -1,4 +1,5 @@
-"""Find the data folders (recipes/, dockerfiles/, checks/, kernels/) in a checkout or an installed wheel.
+"""Where envkit's things are: the data folders (recipes/, dockerfiles/, checks/, kernels/) in a checkout or
+an installed wheel, the cache and log folders, and the file of injected host facts.
 
 In a checkout they are top-level folders beside the `envkit` package; a wheel carries them under
 `envkit/_data/` (pyproject's force-include). This is the only place that knows both layouts.
@@ -6,8 +7,12 @@ In a checkout they are top-level folders beside the `envkit` package; a wheel ca
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from envkit.errors import UsageError
 
 DataFolder = Literal["recipes", "dockerfiles", "checks", "kernels"]
 
@@ -29,3 +34,40 @@ def project_root() -> Path | None:
     """The checkout's root when envkit runs from one (editable install or source tree), else None."""
     root = _PACKAGE_DIR.parent
     return root if (root / "pyproject.toml").is_file() and (root / "recipes").is_dir() else None
+
+
+def cache_dir() -> Path:
+    """envkit's cache folder: $ENVKIT_CACHE_DIR, else $XDG_CACHE_HOME/envkit, else ~/.cache/envkit (the
+    same folder posemamba.cache names; CI's setup scripts fill it for both). Not created here."""
+    explicit = os.environ.get("ENVKIT_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "envkit"
+
+
+def log_dir() -> Path:
+    """Where build logs (and the Dockerfile each build used) are kept: $ENVKIT_LOG_DIR or <cache>/logs."""
+    return Path(os.environ.get("ENVKIT_LOG_DIR") or cache_dir() / "logs")
+
+
+FACTS_ENV = "ENVKIT_DOCTOR_FACTS"  # a JSON file of probe results (tests: GPUs, driver, camera)
+
+
+def injected_facts(explicit: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Probe results injected for what cannot exist on a test machine (a GPU, a driver, a camera): the
+    argument, else the JSON object in the file $ENVKIT_DOCTOR_FACTS names, else {}."""
+    if explicit is not None:
+        return explicit
+    path = os.environ.get(FACTS_ENV)
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            facts = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UsageError(
+            f"{FACTS_ENV}={path} is not a readable JSON file: {error}", fix=f"unset {FACTS_ENV}"
+        ) from None
+    if not isinstance(facts, dict):
+        raise UsageError(f"{FACTS_ENV}={path} holds no JSON object", fix=f"unset {FACTS_ENV}")
+    return facts

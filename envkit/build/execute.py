@@ -121,13 +121,6 @@ def _sdk_lines(
     tracker.legacy_done()
 
 
-def _image_id(tag: str) -> str | None:
-    done = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{.Id}}", tag], capture_output=True, text=True, timeout=60
-    )
-    return (done.stdout.strip() or None) if done.returncode == 0 else None
-
-
 def _diagnose(tracker: StepTracker, log_lines: list[str]) -> tuple[str | None, list[Diagnosis]]:
     step = tracker.failed
     if step is not None:
@@ -176,7 +169,7 @@ def execute(
     seconds = time.monotonic() - started
     ok = returncode == 0 and tracker.failed is None
     if ok:
-        found_id = image_id[-1] if image_id else _image_id(plan.tag)
+        found_id = image_id[-1] if image_id else image_id(plan.tag)
         return BuildResult(True, plan.tag, plan.log_path, seconds, tracker, found_id, returncode=returncode)
     error, diagnoses = _diagnose(tracker, log_lines)
     return BuildResult(False, plan.tag, plan.log_path, seconds, tracker, None, error, diagnoses, returncode)

@@ -15,12 +15,14 @@ import datetime
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from envkit import __version__
+from envkit.containers.devices import Devices
+from envkit.containers.images import inspect_image
+from envkit.containers.run import RunOptions, docker_run_argv
 from envkit.errors import FailedError, UsageError, quoted
 from envkit.recipes import Recipe
 from envkit.recipes.values import check_requirement, check_version
@@ -45,19 +47,6 @@ def default_path(recipe: Recipe, lock_dir: Path | None = None) -> Path:
     if recipe.path.resolve().parent == shipped.resolve():
         return shipped / "locks" / f"{recipe.name}.lock.json"
     return recipe.path.with_name(f"{recipe.path.stem}.lock.json")
-
-
-def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-
-
-def inspect_image(ref: str) -> dict[str, Any]:
-    """{ref, id, digests} of a local image (digests are empty for an image no registry gave)."""
-    done = _docker("image", "inspect", "--format", "{{json .Id}}|{{json .RepoDigests}}", ref, timeout=60)
-    if done.returncode != 0:
-        return {"ref": ref, "id": None, "digests": []}
-    image_id, digests = done.stdout.strip().split("|", 1)
-    return {"ref": ref, "id": json.loads(image_id), "digests": json.loads(digests) or []}
 
 
 def parse_inventory(text: str) -> tuple[list[str], dict[str, str]]:
@@ -87,9 +76,15 @@ def pins_of(freeze: list[str]) -> dict[str, str]:
 
 
 def inventory(image: str) -> tuple[list[str], dict[str, str]]:
-    done = _docker(
-        "run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "sh", image, "-c", _INVENTORY
+    options = RunOptions(
+        image=image,
+        command=("-c", _INVENTORY),
+        devices=Devices(gpus=False, display=False, camera=False),
+        user="0",
+        network="none",
+        entrypoint="sh",
     )
+    done = subprocess.run(docker_run_argv(options), capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise FailedError(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -18,22 +17,13 @@ from envkit.recipes import Recipe, load_recipe, rebase_recipe
 from envkit.recipes.values import check_raw
 from envkit.render import render
 from envkit.render_check import instructions
-from envkit.resources import project_root
+from envkit.resources import log_dir, project_root
 
 # fullmatch, so a trailing newline is refused; the VALUE part is checked with check_raw (no control chars).
 _BUILD_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 _LABEL = re.compile(r"[a-z0-9][a-z0-9.\-_]*=.*", re.DOTALL)
 _TAG = re.compile(r"[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?")
 _PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?")  # os/arch[/variant], as docker spells it
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ENVKIT_CACHE_DIR") or Path.home() / ".cache" / "envkit")
-
-
-def log_dir() -> Path:
-    """Where build logs (and the Dockerfile each build used) are kept: $ENVKIT_LOG_DIR or <cache>/logs."""
-    return Path(os.environ.get("ENVKIT_LOG_DIR") or cache_dir() / "logs")
 
 
 def default_tag(recipe: Recipe, variant: str = "") -> str:

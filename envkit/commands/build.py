@@ -13,9 +13,9 @@ from rich.markup import escape
 from envkit.build.engines import engine_answers
 from envkit.build.plan import make_plan
 from envkit.build.report import build
-from envkit.doctor.context import facts as injected_facts
 from envkit.errors import FailedError
 from envkit.recipes import choose
+from envkit.resources import injected_facts
 
 
 def chosen_recipe(recipe: str | None, console: Console) -> str:

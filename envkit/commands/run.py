@@ -4,7 +4,6 @@ the target here."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,17 +13,16 @@ from rich.console import Console
 
 from envkit.build.plan import default_tag
 from envkit.commands.build import chosen_recipe
-from envkit.doctor.context import facts as injected_facts
+from envkit.containers.devices import Devices, wants_camera
+from envkit.containers.images import image_exists
+from envkit.containers.run import shell_line
+from envkit.doctor.context import recipe_expectations
 from envkit.errors import UsageError
 from envkit.launch import container, native, watch
 from envkit.launch.preflight import preflight
 from envkit.launch.targets import TARGETS, target
 from envkit.recipes import load_recipe
-
-
-def _image_exists(image: str) -> bool:
-    done = subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60)
-    return done.returncode == 0
+from envkit.resources import injected_facts
 
 
 def run_command(
@@ -72,21 +70,21 @@ def run_command(
     loaded = load_recipe(chosen_recipe(recipe, console))
     image = image or default_tag(loaded)
     facts = injected_facts()
-    devices = container.Devices(gpus=gpus, display=display, camera=camera)
+    devices = Devices(gpus=gpus, display=display, camera=camera)
     tty = sys.stdin.isatty() and sys.stdout.isatty()
     if print_only:
         argv = container.run_argv(
             loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=chosen.interactive
         )
-        print(container.shell_line(argv))
+        print(shell_line(argv))
         return
     if not skip_preflight:
         wants_display = display if display is not None else loaded.display
-        wants_camera = container.decide_camera(loaded, camera, facts)
+        wants_camera_here = wants_camera(recipe_expectations(loaded), camera, facts)
         preflight(
-            loaded.name if recipe is None else recipe, chosen, display=wants_display, camera=wants_camera
+            loaded.name if recipe is None else recipe, chosen, display=wants_display, camera=wants_camera_here
         )
-    if not _image_exists(image):
+    if not image_exists(image):
         raise UsageError(
             f"image {image} is not built", fix=f"envkit build {recipe or loaded.name} (or give --image)"
         )

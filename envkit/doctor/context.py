@@ -5,16 +5,12 @@ The only module of the doctor that talks to envkit.recipes and envkit.compat.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 from envkit.compat import knowledge as compat_knowledge
 from envkit.compat import knowledge_json
-from envkit.errors import UsageError
 from envkit.recipes import Recipe, load_recipe
-
-FACTS_ENV = "ENVKIT_DOCTOR_FACTS"  # a JSON file of probe results (tests: GPUs, driver, camera)
+from envkit.resources import injected_facts
 
 
 def recipe_expectations(recipe: Recipe) -> dict[str, Any]:
@@ -50,25 +46,9 @@ def knowledge() -> dict[str, Any]:
     return knowledge_json()
 
 
-def facts(explicit: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Injected probe results: the argument, else the JSON file named by $ENVKIT_DOCTOR_FACTS, else {}."""
-    if explicit is not None:
-        return explicit
-    path = os.environ.get(FACTS_ENV)
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UsageError(
-            f"{FACTS_ENV}={path} is not a readable JSON file: {error}", fix=f"unset {FACTS_ENV}"
-        ) from error
-
-
 def build(
     recipe: str | None, injected: dict[str, Any] | None = None, expected: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The ctx dict every check receives; `expected` stands in for recipe_expectations(recipe)."""
     wanted = expected if expected is not None else expectations(recipe)
-    return {"expectations": wanted, "knowledge": knowledge(), "facts": facts(injected)}
+    return {"expectations": wanted, "knowledge": knowledge(), "facts": injected_facts(injected)}

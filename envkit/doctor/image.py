@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from envkit.doctor.docker_args import container_run_args
+from envkit.containers.images import docker, remove_container
+from envkit.containers.run import RunOptions, docker_run_argv
 from envkit.doctor.environments import Environment
 from envkit.errors import UsageError
 
@@ -17,15 +18,11 @@ MOUNT = "/opt/envkit-checks"
 IDLE = "import signal; signal.pause()"
 
 
-def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-
-
 def open_image(image: str, checks: Path, expectations: dict[str, Any]) -> Environment:
     """Start one idle container of `image`; workers then run in it with `docker exec -i`."""
     if shutil.which("docker") is None:
         raise UsageError("--image needs the docker CLI, which is not installed", fix="install Docker Engine")
-    found = _docker("image", "inspect", "--format", "{{.Id}}", image, timeout=30)
+    found = docker("image", "inspect", "--format", "{{.Id}}", image, timeout=30)
     if found.returncode != 0:
         message = (found.stderr or found.stdout).strip().splitlines()
         raise UsageError(
@@ -33,20 +30,17 @@ def open_image(image: str, checks: Path, expectations: dict[str, Any]) -> Enviro
             fix="build or pull it first (`docker image ls` lists local images); the doctor never pulls",
         )
     workdir = Path(tempfile.mkdtemp(prefix="envkit-doctor-"))
-    run_args = container_run_args(expectations, workdir)
-    started = _docker(
-        "run",
-        "-d",
-        "--rm",
-        "--entrypoint",
-        "python3",
-        "-v",
-        f"{checks}:{MOUNT}:ro",
-        *run_args,
-        image,
-        "-c",
-        IDLE,
+    options = RunOptions(
+        image=image,
+        command=("-c", IDLE),
+        expectations=expectations,
+        workdir=workdir,
+        entrypoint="python3",
+        mounts=(f"{checks}:{MOUNT}:ro",),
+        detach=True,
     )
+    argv = docker_run_argv(options)
+    started = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if started.returncode != 0:
         shutil.rmtree(workdir, ignore_errors=True)
         lines = (started.stderr or started.stdout).strip().splitlines()
@@ -58,7 +52,7 @@ def open_image(image: str, checks: Path, expectations: dict[str, Any]) -> Enviro
     container = started.stdout.strip()
 
     def remove() -> None:
-        subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+        remove_container(container)
         shutil.rmtree(workdir, ignore_errors=True)
 
     env = Environment(f"image {image}", ["docker", "exec", "-i", container, "python3", f"{MOUNT}/_worker.py"])

@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,13 +24,15 @@ from typing import Any
 from rich.console import Console
 
 from envkit import __version__
-from envkit.build.plan import BuildPlan, cache_dir
+from envkit.build.plan import BuildPlan
 from envkit.build.report import build, failure_lines
 from envkit.build.signatures import diagnose
-from envkit.doctor import docker_args
+from envkit.containers.devices import Devices, gpu_available
+from envkit.containers.images import image_exists, remove_container
+from envkit.containers.run import CONTAINER_HOME, CONTAINER_OUTPUT, RunOptions, docker_run_argv
 from envkit.doctor.context import recipe_expectations
-from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
 from envkit.recipes import choose
+from envkit.resources import cache_dir
 
 SCHEMA = "envkit.smoke/1"
 KERNEL_PROBE = (
@@ -97,36 +100,33 @@ class SmokeRun:
         """Run `command` in a container of the image with envkit run's options (headless, no camera)."""
         assert self.output is not None
         workdir = Path(tempfile.mkdtemp(prefix="envkit-smoke-"))
-        args = docker_args.container_run_args(
-            recipe_expectations(self.plan.recipe),
-            workdir,
-            gpus=self.gpus,
-            display=False,
-            camera=False,
+        options = RunOptions(
+            image=self.plan.tag,
+            command=tuple(command),
+            expectations=recipe_expectations(self.plan.recipe),
+            devices=Devices(gpus=self.gpus, display=False, camera=False),
+            workdir=workdir,
+            name=f"envkit-smoke-{secrets.token_hex(4)}",
+            labels={"org.envkit.smoke": "1"},
             user=f"{os.getuid()}:{os.getgid()}",
+            home=CONTAINER_HOME,
+            output=self.output,
+            mounts=mounts,
         )
-        name = f"envkit-smoke-{secrets.token_hex(4)}"
-        argv = ["docker", "run", "--rm", "--init", "--name", name, "--label", "org.envkit.smoke=1", *args]
-        argv += ["-e", f"HOME={CONTAINER_HOME}", "-v", f"{self.output.resolve()}:{CONTAINER_OUTPUT}"]
-        argv += ["-w", CONTAINER_OUTPUT]
-        for mount in mounts:
-            argv += ["-v", mount]
+        argv = docker_run_argv(options)
         try:
-            return subprocess.run(
-                [*argv, self.plan.tag, *command], capture_output=True, text=True, timeout=timeout
-            )
+            return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as expired:
-            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+            assert options.name
+            remove_container(options.name)
             out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
             return subprocess.CompletedProcess(argv, 124, out, f"no answer within {timeout:.0f}s; stopped")
         finally:
-            for child in workdir.iterdir():
-                child.unlink()
-            workdir.rmdir()
+            shutil.rmtree(workdir, ignore_errors=True)
 
     # -- steps -----------------------------------------------------------------------------------------
     def step_build(self) -> StepResult:
-        if self.reuse and _image_exists(self.plan.tag):
+        if self.reuse and image_exists(self.plan.tag):
             return StepResult(
                 "build", "ok", f"reused {self.plan.tag} (already built)", details={"reused": True}
             )
@@ -233,11 +233,7 @@ class SmokeRun:
                 "skip",
                 "skipped: no recorded clip: the image has no demo video and none was given (--clip PATH)",
             )
-        device = (
-            "cuda"
-            if self.plan.recipe.cuda and self.gpus is not False and docker_args.gpu_available()
-            else "cpu"
-        )
+        device = "cuda" if self.plan.recipe.cuda and self.gpus is not False and gpu_available() else "cpu"
         args = [
             "--source",
             clip,
@@ -303,12 +299,6 @@ class SmokeRun:
             "exit_code": code,
             "steps": [step.as_dict() for step in self.steps],
         }
-
-
-def _image_exists(image: str) -> bool:
-    return (
-        subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60).returncode == 0
-    )
 
 
 def _no_answer(step: str, what: str, done: subprocess.CompletedProcess) -> StepResult:

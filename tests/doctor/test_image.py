@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from envkit.doctor.docker_args import CONTAINER_XAUTH, container_run_args
+from envkit.containers.devices import CONTAINER_XAUTH, Devices, device_args
 from envkit.resources import data_dir
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -104,7 +104,7 @@ def test_the_container_reaches_the_display_with_the_cookie_and_no_xhost(
 ):
     monkeypatch.setenv("DISPLAY", xvfb.display)
     monkeypatch.setenv("XAUTHORITY", str(xvfb.xauthority))
-    args = container_run_args({}, tmp_path, gpus=False, camera=False)
+    args = device_args({}, Devices(gpus=False, camera=False), tmp_path)
     assert f"XAUTHORITY={CONTAINER_XAUTH}" in args
     probe = (
         "import os, sys; sys.path.append('/opt/checks'); import _x11\n"

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from envkit.cli import app
-from envkit.doctor.docker_args import CONTAINER_XAUTH
+from envkit.containers.devices import CONTAINER_XAUTH
 
 runner = CliRunner()
 RTX5090_HOST = {

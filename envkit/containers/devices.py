@@ -1,8 +1,8 @@
-"""The `docker run` options that give a container the GPU, shm, camera and display, as `envkit run` does.
+"""What a container gets from this host: the GPU, shared memory, the X display (by a cookie, never
+`xhost +`) and RealSense cameras over USB (device cgroup rules, never --privileged).
 
-One function, `container_run_args`, shared by `envkit doctor --image` and `envkit run` so the doctor
-judges a container set up exactly like the one the pipeline runs in. No `--privileged`, no
-`xhost +` (DESIGN.md, "Conventions").
+`None` for a device means "decide from this host" (or from injected facts, since a test machine has no
+GPU or camera: envkit.resources.injected_facts).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import glob
 import importlib.util
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from envkit.resources import data_dir
@@ -24,9 +26,19 @@ CONTAINER_XAUTH = "/tmp/.envkit.xauth"
 USB_RULES = ("c 189:* rmw", "c 81:* rmw")
 
 
-def _x11_helpers():
+@dataclass(frozen=True)
+class Devices:
+    """What the container gets; None = decide from this host (or from injected facts)."""
+
+    gpus: bool | None = None
+    display: bool | None = None
+    camera: bool | None = None
+
+
+def _x11_helpers() -> ModuleType:
     """checks/_x11.py (the Xauthority reader and writer), loaded from the checks data folder."""
     spec = importlib.util.spec_from_file_location("envkit_checks_x11", data_dir("checks") / "_x11.py")
+    assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -35,6 +47,26 @@ def _x11_helpers():
 def gpu_available() -> bool:
     """True when this host has an NVIDIA driver (nvidia-smi) to give containers with --gpus."""
     return shutil.which("nvidia-smi") is not None
+
+
+def wants_gpus(expectations: dict[str, Any], wanted: bool | None, facts: dict[str, Any]) -> bool:
+    """--gpus/--no-gpus, else injected GPU facts, else a driver here; never for a CPU recipe."""
+    if wanted is not None:
+        return wanted
+    cpu_recipe = "cuda" in expectations and expectations["cuda"] is None
+    if "gpus" in facts:
+        return bool(facts["gpus"]) and not cpu_recipe
+    return gpu_available() and not cpu_recipe
+
+
+def wants_camera(expectations: dict[str, Any], wanted: bool | None, facts: dict[str, Any]) -> bool:
+    """--camera/--no-camera, else injected USB facts, else the recipe's realsense and /dev/bus/usb."""
+    if wanted is not None:
+        return wanted
+    for key in ("realsense_devices", "usb_devices"):
+        if key in facts:
+            return bool(facts[key])
+    return bool(expectations.get("realsense", True)) and os.path.isdir("/dev/bus/usb")
 
 
 def display_args(workdir: Path) -> list[str]:
@@ -54,8 +86,8 @@ def display_args(workdir: Path) -> list[str]:
 
 
 def camera_args() -> list[str]:
-    if not os.path.isdir("/dev/bus/usb"):
-        return []
+    """/dev/bus/usb with the RealSense cgroup rules (whether or not it exists here: the host may be
+    judged from injected facts), plus every /dev/video* node of this host."""
     args = ["-v", "/dev/bus/usb:/dev/bus/usb"]
     for rule in USB_RULES:
         args += ["--device-cgroup-rule", rule]
@@ -64,29 +96,18 @@ def camera_args() -> list[str]:
     return args
 
 
-def container_run_args(
-    expectations: dict[str, Any] | None,
-    workdir: Path,
-    *,
-    gpus: bool | None = None,
-    display: bool | None = None,
-    camera: bool | None = None,
-    user: str | None = None,
+def device_args(
+    expectations: dict[str, Any], devices: Devices, workdir: Path, facts: dict[str, Any] | None = None
 ) -> list[str]:
-    """`docker run` options for the recipe's container; None means "decide from this host".
-
-    `workdir` is a private folder that outlives the container (the X cookie file is written there).
-    """
-    expect = expectations or {}
+    """The device options for a container of the recipe `expectations` describes."""
+    facts = facts or {}
     args: list[str] = []
-    if gpus if gpus is not None else (gpu_available() and expect.get("cuda", True) is not None):
+    if wants_gpus(expectations, devices.gpus, facts):
         args += ["--gpus", "all"]
-    shm = expect.get("shm_size_bytes")
+    shm = expectations.get("shm_size_bytes")
     args += ["--shm-size", str(shm) if shm else DEFAULT_SHM]
-    if display if display is not None else expect.get("display", True):
+    if devices.display if devices.display is not None else expectations.get("display", True):
         args += display_args(workdir)
-    if camera if camera is not None else expect.get("realsense", True):
+    if wants_camera(expectations, devices.camera, facts):
         args += camera_args()
-    if user:
-        args += ["--user", user]
     return args
