@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from posemamba.data import cameras, deepmimic, mocap
+from posemamba.data.cameras import Camera
 from posemamba.data.detector_noise import DEFAULT, DetectorNoise
 from posemamba.keypoints import coco_to_h36m, normalize_screen, window_indices
 
@@ -61,6 +62,8 @@ class MocapSplit:
     widths: np.ndarray  # (N,) image width in pixels of the frame's camera
     video_names: list[str]  # "<motion>|<camera kind> <w>x<h>|<fps> fps|noise <scale>"
     motions: list[str]  # (videos,) motion of each video
+    cameras: list[Camera]  # (videos,) the camera that filmed each video
+    fps: list[float]  # (videos,) frame rate of each video
 
     @property
     def gt_mm(self) -> np.ndarray:
@@ -103,7 +106,7 @@ def render(
     parts: dict[str, list] = {
         key: [] for key in ("inputs", "labels", "scores", "videos", "factors", "widths")
     }
-    names, video_motions, sequences = [], [], {}
+    names, video_motions, video_cameras, video_fps, sequences = [], [], [], [], {}
     for name, motion in motions.items():
         for c in range(cameras_per_motion):
             rng = np.random.default_rng([seed, zlib.crc32(name.encode()), c])
@@ -122,8 +125,12 @@ def render(
             noise_text = "clean" if video_noise is None else f"noise {scale:.2f}"
             names.append(f"{name}|{camera.kind} {camera.width}x{camera.height}|{rate:g} fps|{noise_text}")
             video_motions.append(name)
+            video_cameras.append(camera)
+            video_fps.append(rate)
     arrays = {key: np.concatenate(value) for key, value in parts.items()}
-    return MocapSplit(**arrays, video_names=names, motions=video_motions)
+    return MocapSplit(
+        **arrays, video_names=names, motions=video_motions, cameras=video_cameras, fps=video_fps
+    )
 
 
 def window_ends(length: int, stride: int) -> np.ndarray:
