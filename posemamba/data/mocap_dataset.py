@@ -56,7 +56,7 @@ class MocapSplit:
 
     inputs: np.ndarray  # (N, 17, 2) normalised H36M 2D
     labels: np.ndarray  # (N, 17, 3) normalised, root-relative 3D
-    scores: np.ndarray  # (N, 17) COCO-order detector scores (1 clean, 0.2 lost)
+    scores: np.ndarray  # (N, 17) detector scores mapped to H36M like the input (1 seen, 0.2 lost)
     videos: np.ndarray  # (N,) int32 codes into video_names
     factors: np.ndarray  # (N,) mm per pixel at the root
     widths: np.ndarray  # (N,) image width in pixels of the frame's camera
@@ -79,10 +79,11 @@ def _video(seq: mocap.MocapSequence, rng: np.random.Generator, noise: DetectorNo
     else:
         scores = np.ones(coco.shape[:2], dtype=np.float32)
     image_points, factors = cameras.image_frame(camera, seq.h36m)
-    h36m_2d = coco_to_h36m(np.asarray(coco, dtype=np.float32), method="demo")
-    inputs = normalize_screen(h36m_2d, camera.width, camera.height)
+    # x, y, score through the live pipeline's conversion (posemamba.live.lifter.prepare)
+    detected = np.concatenate([coco, scores[..., None]], axis=-1).astype(np.float32)
+    h36m_2d = normalize_screen(coco_to_h36m(detected, method="demo"), camera.width, camera.height)
     labels = cameras.normalise_3d(image_points, camera.width, camera.height)
-    return camera, inputs, labels.astype(np.float32), scores, factors
+    return camera, h36m_2d[..., :2], labels.astype(np.float32), h36m_2d[..., 2], factors
 
 
 def render(
