@@ -111,3 +111,20 @@ def test_baselines_order_and_noise_costs(train, test_clean):
         assert 50 < f.mpjpe < m.mpjpe < 500, (m, f)
         assert fn.mpjpe > f.mpjpe  # the same cameras with MediaPipe's noise
     np.testing.assert_array_equal(noisy.labels, test_clean.labels)  # noise touches the 2D only
+
+
+@pytest.mark.parametrize("frames", [27, 81])
+def test_a_batch_of_windows_goes_through_posemamba(train, frames):
+    import torch
+
+    import posemamba
+
+    torch.manual_seed(0)
+    model = posemamba.PoseMamba(frames=frames, dim=16, depth=1).eval()
+    loader = torch.utils.data.DataLoader(MocapWindows(train, frames, stride=7), batch_size=3, shuffle=False)
+    x, y, index = next(iter(loader))
+    assert x.dtype == torch.float32 and y.dtype == torch.float32 and index.tolist() == [0, 1, 2]
+    with torch.no_grad():
+        out = model(x)
+    assert out.shape == y.shape == (3, frames, 17, 3)
+    assert torch.isfinite(out).all()
