@@ -9,8 +9,9 @@ and COCO-17 joints (posemamba.data.mocap) and filmed by random cameras (posemamb
     3D target: Human3.6M-style joint3d_image (cameras.image_frame) -> normalised, root-relative (17, 3)
     factor:    mm per pixel at the root (H36M's 2.5d_factor): error (model units) * w/2 * factor = mm
 
-The arrays follow the layout of the H36M reader's converted splits (posemamba.data.cache: inputs,
-labels, videos, factors, gt_mm) so a clip dataset can slice windows that never cross a video.
+The arrays follow the layout of the Human3.6M reader's converted splits (the training code's
+posemamba.data.cache, issue #15: inputs, labels, videos, factors, gt_mm), so a clip dataset can slice
+windows that never cross a video.
 
 Held-out motions (HELD_OUT): whole clips, never in training, chosen to be what a live camera mostly
 sees while their kind of motion stays in training, as Human3.6M holds out subjects, not actions:
@@ -29,6 +30,7 @@ import torch
 from posemamba.data import cameras, deepmimic, mocap
 from posemamba.data.cameras import Camera
 from posemamba.data.detector_noise import DEFAULT, DetectorNoise
+from posemamba.errors import MotionDataError
 from posemamba.keypoints import coco_to_h36m, normalize_screen, window_indices
 
 HELD_OUT = ("walk", "punch", "dance_a")
@@ -47,7 +49,7 @@ def split_names(split: str) -> list[str]:
         return [name for name in names if name in HELD_OUT]
     if split == "train":
         return [name for name in names if name not in HELD_OUT]
-    raise ValueError(f"split is 'train' or 'test', not {split!r}")
+    raise MotionDataError(f"unknown split {split!r}", fix="use 'train' or 'test'")
 
 
 @dataclass
@@ -148,7 +150,9 @@ class MocapWindows(torch.utils.data.Dataset):
 
     def __init__(self, split: MocapSplit, frames: int, stride: int) -> None:
         if frames < 1 or stride < 1:
-            raise ValueError(f"frames ({frames}) and stride ({stride}) must be at least 1")
+            raise MotionDataError(
+                f"windows of {frames} frames every {stride} frames", fix="use frames and stride >= 1"
+            )
         self.split, self.frames, self.stride = split, frames, stride
         starts = np.flatnonzero(np.diff(split.videos, prepend=-1))
         stops = np.append(starts[1:], len(split.videos))

@@ -128,3 +128,12 @@ def test_a_batch_of_windows_goes_through_posemamba(train, frames):
         out = model(x)
     assert out.shape == y.shape == (3, frames, 17, 3)
     assert torch.isfinite(out).all()
+
+
+def test_bad_split_or_window_settings_say_what_to_use(train):
+    from posemamba.errors import MotionDataError
+
+    with pytest.raises(MotionDataError, match="use 'train' or 'test'"):
+        split_names("validation")
+    with pytest.raises(MotionDataError, match="frames and stride >= 1"):
+        MocapWindows(train, 0, 1)
