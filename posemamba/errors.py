@@ -18,3 +18,7 @@ class CheckpointError(PoseMambaError):
 
 class InputShapeError(PoseMambaError):
     """A keypoint array whose shape or values the model or a conversion cannot take."""
+
+
+class MotionDataError(PoseMambaError):
+    """Motion-capture clips (pybullet's DeepMimic files) that are missing, unreadable or of another layout."""

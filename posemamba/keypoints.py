@@ -176,6 +176,15 @@ def flip_tta(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return (plain + flip(flipped)) / 2
 
 
+def window_indices(end: np.ndarray, frames: int) -> np.ndarray:
+    """(W, frames) frame numbers of the windows of `frames` frames ending at frames `end` (W,).
+
+    Before frame 0 the first frame repeats: a track's first windows are padded on the left with its
+    first pose (the live ring buffer; mmpose pads the same way).
+    """
+    return np.maximum(np.asarray(end)[:, None] - np.arange(frames - 1, -1, -1)[None, :], 0)
+
+
 def resample_indices(length: int, frames: int = CLIP_FRAMES) -> np.ndarray:
     """The demo's frame indices that stretch `length` (<= frames) frames to `frames` (repeats)."""
     if not 1 <= length <= frames:

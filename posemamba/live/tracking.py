@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posemamba.keypoints import window_indices
 from posemamba.live.types import Person2D
 
 WINDOW = 243  # PoseMamba's clip length
@@ -43,8 +44,7 @@ class RingBuffer:
         if self.count >= self.size:
             order = (np.arange(self.size) + self.count) % self.size
             return self._data[order].copy(), self._frames[order].copy()
-        pad = self.size - self.count
-        index = np.concatenate([np.zeros(pad, dtype=np.int64), np.arange(self.count)])
+        index = window_indices(np.array([self.count - 1]), self.size)[0]
         return self._data[index].copy(), self._frames[index].copy()
 
 
