@@ -12,6 +12,7 @@ from rich.markup import escape
 from envkit import __version__
 from envkit.errors import EXIT_USAGE, EnvkitError, UsageError
 from posemamba.errors import PoseMambaError
+from posemamba.terminal import quiet_libraries, tolerate_any_encoding
 
 app = typer.Typer(
     name="envkit",
@@ -59,6 +60,8 @@ def print_error(error: EnvkitError) -> None:
 def main() -> None:
     """Console-script entry point: click handles usage errors (exit 2); envkit's and posemamba's user
     errors become one line."""
+    tolerate_any_encoding()  # PYTHONIOENCODING=ascii must not turn a report into a UnicodeEncodeError
+    quiet_libraries()
     try:
         app()
     except EnvkitError as error:

@@ -17,6 +17,7 @@ from envkit.errors import UsageError
 from envkit.recipes import Recipe, load_recipe
 from envkit.render import render
 from envkit.resources import project_root
+from posemamba.cache import cache_dir as posemamba_cache_dir
 
 _BUILD_ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9.\-_]*=[^\n]*$")
@@ -24,7 +25,8 @@ _TAG = re.compile(r"^[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.\
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("ENVKIT_CACHE_DIR") or Path.home() / ".cache" / "envkit")
+    """envkit's cache folder: posemamba's (one folder for the distribution; a file there is refused)."""
+    return posemamba_cache_dir()
 
 
 def log_dir() -> Path:

@@ -145,7 +145,10 @@ def main() -> None:
 
     from envkit.cli import print_error
     from envkit.errors import EnvkitError
+    from posemamba.terminal import quiet_libraries, tolerate_any_encoding
 
+    tolerate_any_encoding()
+    quiet_libraries()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command(help=HELP)(live_pose)
     try:
