@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from envkit import __version__
-from envkit.errors import EXIT_USAGE, EnvkitError, UsageError
+from envkit.errors import EnvkitError
 from posemamba.errors import PoseMambaError
 from posemamba.terminal import quiet_libraries, tolerate_any_encoding
 
@@ -67,6 +67,6 @@ def main() -> None:
     except EnvkitError as error:
         print_error(error)
         sys.exit(error.exit_code)
-    except PoseMambaError as error:  # the library's bad-input errors: one line and exit 2, like envkit's
-        print_error(UsageError(error.message, fix=error.fix))
-        sys.exit(EXIT_USAGE)
+    except PoseMambaError as error:  # the library's errors: one line, exit 2 (bad input) or 1 (a failed run)
+        print_error(EnvkitError(error.message, fix=error.fix, exit_code=error.exit_code))
+        sys.exit(error.exit_code)

@@ -46,6 +46,22 @@ def quiet_libraries() -> None:
         os.environ.setdefault(name, value)
 
 
+def library_log(name: str) -> Path | None:
+    """<cache>/logs/<name>-libraries.log (the last run's native library output), or None if unwritable."""
+    from posemamba.cache import cache_dir
+    from posemamba.errors import PoseMambaError
+
+    try:
+        folder = cache_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, PoseMambaError):
+        return None
+    path = folder / f"{name}-libraries.log"
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return path
+
+
 @contextlib.contextmanager
 def native_stderr_to(path: Path | None) -> Iterator[None]:
     """Within the block, fd 2 (what C/C++ libraries write) goes to `path`, or nowhere for None;

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 
 # Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
 INTERRUPTED = {"interrupted": 130, "terminated": 143}
@@ -93,10 +94,23 @@ def live_pose(
         float, typer.Option("--det-threshold", help="MMPose: minimum person-box score.")
     ] = 0.3,
     rerun: Annotated[bool, typer.Option("--rerun", help="Also log to Rerun (needs rerun-sdk).")] = False,
+    recover: Annotated[
+        Path | None,
+        typer.Option("--recover", help="Join the chunks a killed run left in this --out folder, then exit."),
+    ] = None,
 ) -> None:
     """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
     from posemamba.live import LiveConfig, run
     from posemamba.live.pipeline import summary_lines
+
+    if recover is not None:
+        from posemamba.live.sinks.recording import recover as recover_recording
+
+        info = recover_recording(recover)
+        typer.echo(
+            f"live-pose: recovered {info['frames']} frames ({info['video_frames']} video) into {recover}"
+        )
+        return
 
     if not native:
         raise UsageError(
@@ -127,7 +141,10 @@ def live_pose(
         det_threshold=det_threshold,
         rerun=rerun,
     )
-    summary = run(config)
+    from posemamba.terminal import library_log, native_stderr_to
+
+    with native_stderr_to(library_log("live-pose")):  # MediaPipe/TFLite log lines: a file, not the terminal
+        summary = run(config)
     for line in summary_lines(summary):
         typer.echo(line)
     if summary.stop_reason in INTERRUPTED:
@@ -155,4 +172,7 @@ def main() -> None:
         app()
     except EnvkitError as error:
         print_error(error)
+        sys.exit(error.exit_code)
+    except PoseMambaError as error:
+        print_error(EnvkitError(error.message, fix=error.fix, exit_code=error.exit_code))
         sys.exit(error.exit_code)

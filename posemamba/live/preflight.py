@@ -8,6 +8,7 @@ from pathlib import Path
 
 from envkit.errors import UsageError
 from posemamba.live.config import LiveConfig
+from posemamba.live.sinks.recording import check_out
 
 ESTIMATOR_PACKAGES = {
     "mediapipe": ("mediapipe", "pip install 'envkit[mediapipe]'"),
@@ -102,3 +103,5 @@ def check(config: LiveConfig) -> None:
         check_display()
     if config.headless and config.out is None:
         raise UsageError("--headless without --out would show and keep nothing", fix="add --out DIR")
+    if config.out is not None:  # before any model loads: a recording never replaces or joins another
+        check_out(config.out)
