@@ -119,8 +119,8 @@ def live_pose(
         )
     if max_frames is not None and max_frames < 1:
         raise UsageError(f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more")
-    if window != "auto" and not window.isdigit():
-        raise UsageError(f"--window {window!r} is not a number or auto", fix="use --window auto or 1..243")
+    if window != "auto" and not (window.isascii() and window.isdigit()):  # '²'.isdigit() is True
+        raise UsageError(f"--window {window[:40]!r} is not a number or auto", fix="use --window auto or 1..N")
     config = LiveConfig(
         source=source,
         estimator=estimator,

@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 from envkit.errors import UsageError
+from posemamba.device import check_device
 from posemamba.live.config import LiveConfig
 from posemamba.live.sinks.recording import check_out
+from posemamba.scan.choice import usable_backend
 
 ESTIMATOR_PACKAGES = {
     "mediapipe": ("mediapipe", "pip install 'envkit[mediapipe]'"),
@@ -93,7 +95,10 @@ def check_mmpose_checkpoints(config: LiveConfig) -> None:
 
 def check(config: LiveConfig) -> None:
     """Every preflight check the config needs, cheapest first."""
+    check_device(config.device)
     check_checkpoint(config.checkpoint)
+    if config.checkpoint is not None:
+        usable_backend(config.device)  # a bogus $POSEMAMBA_SCAN_BACKEND, before any model loads
     if config.estimator == "mmpose":
         check_mmpose_checkpoints(config)
     check_estimator(config.estimator)
