@@ -81,8 +81,18 @@ def _load_members(path: Path) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in keys}
     except KeypointFileError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
-        # another format, a truncated or corrupt archive, pickled (object) members refused
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
+        # another format, a truncated or corrupt archive, pickled (object) members refused; zipfile raises
+        # NotImplementedError / RuntimeError for a damaged header's version, flag bits or "encrypted" bit
         raise KeypointFileError(f"{path} is not a readable .npz file ({error})", INPUT_FIX) from None
 
 

@@ -161,7 +161,7 @@ def crafted(draw: st.DrawFn) -> bytes:
         elif action == "nan":
             state[key] = SMALL_STATE.get(key, torch.zeros(2)).clone().fill_(float("nan"))
         elif action == "expand":
-            sizes = draw(st.lists(st.integers(1, 10**9), min_size=1, max_size=3))
+            sizes = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=3))
             state[key] = torch.zeros(1).expand(*sizes)
         else:
             state[key] = torch.tensor(draw(st.floats(allow_nan=True)))
