@@ -4,10 +4,12 @@ Stdlib only and Python >= 3.8: the checks run under any python3 in any image, wi
 Not a check itself (files that start with "_" are not collected).
 """
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 
 OK, WARN, FAIL, SKIP, INFO = "ok", "warn", "fail", "skip", "info"
@@ -125,13 +127,33 @@ def run_tool(argv, timeout=10):
     """(returncode, stdout, stderr) of a command; (None, '', reason) when it is missing or hangs."""
     if shutil.which(argv[0]) is None and not os.path.isfile(argv[0]):
         return None, "", "%s not found on PATH" % argv[0]
+    # Its own process group, killed whole on timeout: a wrapper script's children would otherwise
+    # outlive it and hold the pipes open (envkit's posemamba.process does the same; checks/ cannot
+    # import it, they run under any python3 in any image).
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, "", "%s did not answer within %ss" % (argv[0], timeout)
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            universal_newlines=True,
+            errors="replace",
+            start_new_session=True,
+        )
     except OSError as error:
         return None, "", str(error)
-    return done.returncode, done.stdout, done.stderr
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=5)
+        process.wait()
+        return None, "", "%s did not answer within %ss" % (argv[0], timeout)
+    return process.returncode, out, err
 
 
 def gpus(ctx):

@@ -4,7 +4,8 @@ The doctor starts this with the environment's own python3 (a venv, a conda env, 
 it for several checks, so torch is imported once per environment, not once per check. Stdlib only,
 Python >= 3.8, no envkit import. Protocol (one line each, UTF-8 JSON):
   in:  {"id": "torch_cuda", "ctx": {...}}
-  out: @@envkit-start {"id": "torch_cuda"}      (before the check runs: a hang or a crash is pinned on it)
+  out: @@envkit-ready {"python": "3.11"}           (once, at start: the interpreter runs this file)
+       @@envkit-start {"id": "torch_cuda"}      (before the check runs: a hang or a crash is pinned on it)
        @@envkit-result {"id": "torch_cuda", "status", "summary", "details", "fix", "seconds"}
 Anything a check or a library prints goes to stderr: stdout carries only the protocol lines.
 """
@@ -59,6 +60,7 @@ def main():
     # Python puts a script's folder first on sys.path; the checks' helpers (_common, _x11) must not
     # shadow installed packages, so the folder moves to the end.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != CHECKS_DIR] + [CHECKS_DIR]
+    out.write("@@envkit-ready " + json.dumps({"python": "%d.%d" % sys.version_info[:2]}) + "\n")
     for line in sys.stdin:
         line = line.strip()
         if not line:

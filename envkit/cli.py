@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from envkit import __version__
-from envkit.errors import EXIT_USAGE, EnvkitError, UsageError, printable
+from envkit.errors import EnvkitError, printable
 from posemamba.errors import PoseMambaError
+from posemamba.terminal import quiet_libraries, tolerate_any_encoding
 
 app = typer.Typer(
     name="envkit",
@@ -63,11 +64,13 @@ def print_error(error: EnvkitError) -> None:
 def main() -> None:
     """Console-script entry point: click handles usage errors (exit 2); envkit's and posemamba's user
     errors become one line."""
+    tolerate_any_encoding()  # PYTHONIOENCODING=ascii must not turn a report into a UnicodeEncodeError
+    quiet_libraries()
     try:
         app()
     except EnvkitError as error:
         print_error(error)
         sys.exit(error.exit_code)
-    except PoseMambaError as error:  # the library's bad-input errors: one line and exit 2, like envkit's
-        print_error(UsageError(error.message, fix=error.fix))
-        sys.exit(EXIT_USAGE)
+    except PoseMambaError as error:  # the library's errors: one line, exit 2 (bad input) or 1 (a failed run)
+        print_error(EnvkitError(error.message, fix=error.fix, exit_code=error.exit_code))
+        sys.exit(error.exit_code)

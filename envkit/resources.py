@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from envkit.errors import UsageError
+from posemamba.cache import cache_dir as posemamba_cache_dir
 
 DataFolder = Literal["recipes", "dockerfiles", "checks", "kernels"]
 
@@ -37,12 +38,9 @@ def project_root() -> Path | None:
 
 
 def cache_dir() -> Path:
-    """envkit's cache folder: $ENVKIT_CACHE_DIR, else $XDG_CACHE_HOME/envkit, else ~/.cache/envkit (the
-    same folder posemamba.cache names; CI's setup scripts fill it for both). Not created here."""
-    explicit = os.environ.get("ENVKIT_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "envkit"
+    """envkit's cache folder: posemamba's (posemamba.cache), one folder for the whole distribution
+    ($ENVKIT_CACHE_DIR, else $XDG_CACHE_HOME/envkit, else ~/.cache/envkit; a file there is refused)."""
+    return posemamba_cache_dir()
 
 
 def log_dir() -> Path:

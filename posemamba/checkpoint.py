@@ -4,25 +4,29 @@ The released files (spec section 2) are `torch.save` dicts with `epoch`, `lr`, `
 `model_pos` (weights, every key prefixed `module.` by nn.DataParallel) and `min_loss`, a numpy.float64.
 They are read with `weights_only=True` and an allowlist of exactly the numpy globals such a file
 pickles for that scalar; a file that references anything else is refused, never unpickled freely.
-The variant (frames, dim, depth) is read from the weights' shapes: no config file is needed.
+The variant (frames, dim, depth) is read from the weights' shapes: no config file is needed; those
+shapes are bounded and checked against each other before a model is built (checkpoint_shapes.py).
 """
 
 from __future__ import annotations
 
 import pickle
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 
+from posemamba.checkpoint_shapes import FIX as _FIX
+from posemamba.checkpoint_shapes import detect_config, validate
 from posemamba.errors import CheckpointError
 from posemamba.model import PoseMamba
 
 WEIGHTS_KEY = "model_pos"
 DATA_PARALLEL_PREFIX = "module."
 SAFETENSORS_SUFFIX = ".safetensors"
-_FIX = "pass a PoseMamba checkpoint (the released PoseMamba_{S,B,L} .bin files, a state dict or .safetensors)"
+__all__ = ["CheckpointError", "detect_config", "load", "numpy_safe_globals", "read_state_dict", "validate"]
 
 
 def numpy_safe_globals() -> list:
@@ -49,7 +53,10 @@ def numpy_safe_globals() -> list:
 
 def _torch_load(path: Path) -> object:
     try:
-        with torch.serialization.safe_globals(numpy_safe_globals()):
+        # torch warns about pickle protocols other than 2 and TorchScript archives (refused below anyway):
+        # noise on the user's terminal, not a verdict on the file, which is judged here.
+        with warnings.catch_warnings(), torch.serialization.safe_globals(numpy_safe_globals()):
+            warnings.simplefilter("ignore")
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         text = str(error)
@@ -118,63 +125,11 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     return _weights(_torch_load(path), path)
 
 
-def _shape(state: Mapping[str, torch.Tensor], key: str, dims: int, path: Path) -> tuple[int, ...]:
-    if key not in state:
-        raise CheckpointError(f"{path} is not a PoseMamba checkpoint: it has no '{key}' weight", fix=_FIX)
-    shape = tuple(state[key].shape)
-    if len(shape) != dims:
-        raise CheckpointError(f"{path}: '{key}' has shape {shape}, expected {dims} dimensions", fix=_FIX)
-    return shape
-
-
-def detect_config(state: Mapping[str, torch.Tensor], path: str | Path = "checkpoint") -> dict[str, int]:
-    """frames, dim and depth of the model these weights belong to, from their shapes."""
-    path = Path(path)
-    _, frames, dim = _shape(state, "Temporal_pos_embed", 3, path)
-    _shape(state, "Spatial_pos_embed", 3, path)
-    depth = 0
-    while f"STEblocks.{depth}.norm.weight" in state:
-        depth += 1
-    if depth == 0:
-        raise CheckpointError(
-            f"{path} is not a PoseMamba checkpoint: it has no 'STEblocks.0.*' weights", fix=_FIX
-        )
-    return {"frames": frames, "dim": dim, "depth": depth}
-
-
-def check_state_dict(model: torch.nn.Module, state: Mapping[str, torch.Tensor], path: str | Path) -> None:
-    """Raise CheckpointError naming the missing, unexpected and mismatched weights, if any."""
-    expected = model.state_dict()
-    problems = []
-    missing = [key for key in expected if key not in state]
-    unexpected = [key for key in state if key not in expected]
-    if missing:
-        problems.append(
-            f"missing {len(missing)} weights ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
-        )
-    if unexpected:
-        listed = ", ".join(unexpected[:3]) + (", ..." if len(unexpected) > 3 else "")
-        problems.append(f"{len(unexpected)} unexpected weights ({listed})")
-    for key, want in expected.items():
-        got = state.get(key)
-        if got is None:
-            continue
-        if tuple(got.shape) != tuple(want.shape):
-            problems.append(f"'{key}' has shape {tuple(got.shape)}, expected {tuple(want.shape)}")
-        elif not got.is_floating_point():
-            problems.append(f"'{key}' has dtype {got.dtype}, expected a floating-point tensor")
-        if len(problems) >= 5:
-            break
-    if problems:
-        raise CheckpointError(f"{path} does not match PoseMamba: {'; '.join(problems)}", fix=_FIX)
-
-
 def load(path: str | Path, device: str | torch.device = "cpu") -> PoseMamba:
     """An eval-mode PoseMamba with the weights in `path` (variant detected from their shapes)."""
     state = read_state_dict(path)
-    config = detect_config(state, path)
+    config = validate(state, path)  # bounds, consistency and storage checked before anything is built
     model = PoseMamba(**config)
-    check_state_dict(model, state, path)
     # Half-precision copies load into the float32 model: the original forces float32 for the scan anyway.
     model.load_state_dict({key: value.float() for key, value in state.items()}, strict=True)
     return model.eval().to(device)

@@ -6,6 +6,8 @@ from __future__ import annotations
 class PoseMambaError(ValueError):
     """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do."""
 
+    exit_code = 2  # what a command line exits with (2: bad input; RecordingError: 1, a failed run)
+
     def __init__(self, message: str, fix: str | None = None) -> None:
         super().__init__(f"{message} — fix: {fix}" if fix else message)
         self.message = message
@@ -22,3 +24,10 @@ class InputShapeError(PoseMambaError):
 
 class MotionDataError(PoseMambaError):
     """Motion-capture clips (pybullet's DeepMimic files) that are missing, unreadable or of another layout."""
+
+
+class RecordingError(PoseMambaError):
+    """A recording that could not be written or completed; the message says what is saved. Exit code 1:
+    the run failed, the input was fine."""
+
+    exit_code = 1

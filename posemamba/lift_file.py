@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from posemamba.device import check_device
 from posemamba.errors import PoseMambaError
+from posemamba.scan.choice import usable_backend
 
 FORMATS = ("coco", "h36m")
 MAPPINGS = ("demo", "mmpose")
@@ -79,8 +81,18 @@ def _load_members(path: Path) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in keys}
     except KeypointFileError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
-        # another format, a truncated or corrupt archive, pickled (object) members refused
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
+        # another format, a truncated or corrupt archive, pickled (object) members refused; zipfile raises
+        # NotImplementedError / RuntimeError for a damaged header's version, flag bits or "encrypted" bit
         raise KeypointFileError(f"{path} is not a readable .npz file ({error})", INPUT_FIX) from None
 
 
@@ -139,29 +151,6 @@ def _check_output(input_path: Path, output: Path, overwrite: bool) -> None:
         )
 
 
-def _check_device(device: str) -> None:
-    import torch
-
-    if device != "cpu" and not (device.startswith("cuda") and torch.cuda.is_available()):
-        raise PoseMambaError(f"device {device!r} is not available here", "use --device cpu")
-
-
-def _scan_backend(backend: str | None, device: str) -> str:
-    from posemamba import scan
-
-    try:
-        choice = scan.choose(device, backend)
-    except scan.UnknownBackendError as error:
-        raise PoseMambaError(str(error), "omit --backend to choose automatically") from None
-    ok, why = scan.available(choice.backend)
-    if not ok:
-        raise PoseMambaError(
-            f"scan backend {choice.backend} cannot run here: {why}",
-            f"omit --backend (and unset ${scan.ENV_VAR}) to choose automatically",
-        )
-    return choice.backend
-
-
 def distribution_version() -> str:
     """The installed version of the distribution that carries posemamba ("envkit"), or "unknown"."""
     try:
@@ -186,8 +175,8 @@ def lift_file(
         raise PoseMambaError(f"unknown mapping {mapping!r}", "use --mapping demo or --mapping mmpose")
     _check_output(input_path, output, overwrite)
     source = read_keypoints(input_path)
-    _check_device(device)
-    scan_backend = _scan_backend(backend, device)
+    check_device(device)
+    scan_backend = usable_backend(device, backend)
 
     import posemamba
     from posemamba import keypoints as kp

@@ -18,8 +18,25 @@ from envkit.errors import UsageError
 
 __all__ = ["CheckResult", "CheckSpec", "list_checks", "run_checks"]
 
-# Two lanes per environment: the torch-dependent chain and everything else (2 cores in CI).
-MAX_LANES = int(os.environ.get("ENVKIT_DOCTOR_LANES", "2"))
+LANES_ENV = "ENVKIT_DOCTOR_LANES"
+# Two lanes per environment by default: the torch-dependent chain and everything else (2 cores in CI).
+DEFAULT_LANES, MAX_LANES = 2, 64
+# A worker (stdlib only) says it is ready in well under a second; the margin is for a loaded machine or
+# `docker exec`. Past it the environment is dead: one verdict, not every check's own timeout.
+READY_TIMEOUT_S = 20.0
+
+
+def max_lanes() -> int:
+    """Parallel lanes per environment: $ENVKIT_DOCTOR_LANES (1..64), read when the doctor runs."""
+    value = os.environ.get(LANES_ENV, "").strip()
+    if not value:
+        return DEFAULT_LANES
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_LANES):
+        raise UsageError(
+            f"{LANES_ENV}={value[:40]!r} is not a whole number from 1 to {MAX_LANES}",
+            fix=f"unset {LANES_ENV} (default {DEFAULT_LANES}) or set it to 1..{MAX_LANES}",
+        )
+    return int(value)
 
 
 def list_checks(checks_dir: Path | None = None) -> list[CheckSpec]:
@@ -52,6 +69,7 @@ def run_checks(
         raise UsageError(f"unknown scope {scope!r}", fix="use 'host' or 'env'")
     if image and python:
         raise UsageError("--image and --python both say where env checks run", fix="give one of them")
+    lane_count = max_lanes()
     folder = checks_dir or registry.checks_dir()
     specs = [spec for spec in registry.discover(folder) if scope in (None, spec.scope)]
     chosen, skipped = registry.select(specs, only=only, skip=skip)
@@ -72,7 +90,7 @@ def run_checks(
                 envs["env"] = environments.local(folder, python)
         threads = []
         for scope_name, env in envs.items():
-            for lane in lanes([s for s in chosen if s.scope == scope_name], MAX_LANES):
+            for lane in lanes([s for s in chosen if s.scope == scope_name], lane_count):
                 thread = threading.Thread(
                     target=run_lane,
                     args=(lane, run, _starter(env.argv, started), {**ctx, "scope": scope_name}, env.name),
@@ -94,6 +112,7 @@ def _starter(argv: list[str], started: list[Worker]):
     def start() -> Worker:
         worker = Worker(argv, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
         started.append(worker)
+        worker.wait_ready(READY_TIMEOUT_S)
         return worker
 
     return start

@@ -19,6 +19,7 @@ from envkit.doctor.registry import CheckSpec
 from envkit.doctor.worker import Worker, WorkerLost
 
 BLOCKING = ("fail", "skip")
+STATUSES = ("ok", "warn", "fail", "skip", "info")  # what checks/_worker.py may answer
 
 
 @dataclass
@@ -88,6 +89,8 @@ class Run:
         self.results: dict[str, CheckResult] = {}
         self.done = {spec.id: threading.Event() for spec in specs}
         self.lock = threading.Lock()
+        # where -> why no worker starts there: found once, then every check there fails at once with it
+        self.dead: dict[str, str] = {}
 
     def record(self, result: CheckResult) -> None:
         with self.lock:
@@ -109,16 +112,29 @@ class Run:
         return None
 
 
+def _seconds(value: Any) -> float:
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _result(spec: CheckSpec, raw: dict[str, Any], where: str) -> CheckResult:
+    """The worker's answer as a CheckResult; an unknown status is a failure that says so."""
+    status = raw.get("status")
+    text = {key: str(raw.get(key) or "") for key in ("summary", "details", "fix")}
+    if status not in STATUSES:
+        text["details"] = f"the worker answered status {str(status)[:40]!r}; {text['summary']}"
+        text["summary"], status = f"{spec.id}: the worker's answer has no known status", "fail"
     return CheckResult(
         id=spec.id,
         title=spec.title,
         scope=spec.scope,
-        status=raw.get("status", "fail"),
-        summary=raw.get("summary", ""),
-        details=raw.get("details", ""),
-        fix=raw.get("fix", ""),
-        seconds=float(raw.get("seconds", 0.0)),
+        status=status,
+        summary=text["summary"],
+        details=text["details"],
+        fix=text["fix"],
+        seconds=_seconds(raw.get("seconds", 0.0)),
         where=where,
     )
 
@@ -140,14 +156,57 @@ def _lost(spec: CheckSpec, lost: WorkerLost, seconds: float, where: str) -> Chec
     )
 
 
+def _dead(spec: CheckSpec, reason: str, where: str) -> CheckResult:
+    return CheckResult(
+        id=spec.id,
+        title=spec.title,
+        scope=spec.scope,
+        status="fail",
+        summary=f"{where} {reason}",
+        fix=f"check that `{where.split(' ', 1)[-1]}` runs a python3 (>= 3.8); its stderr is in the details",
+        where=where,
+    )
+
+
+class EnvironmentDead(Exception):
+    """No worker starts in this environment (found once per run: Run.dead)."""
+
+
+def _starter(run: Run, start_worker: Callable[[], Worker], where: str) -> Callable[[], Worker]:
+    """start_worker, refusing at once where a worker already failed to start."""
+
+    def start() -> Worker:
+        if where in run.dead:
+            raise EnvironmentDead(run.dead[where])
+        try:
+            return start_worker()
+        except WorkerLost as lost:
+            if not lost.startup:
+                raise
+            tail = f"; its last stderr lines: {lost.stderr_tail[-300:]}" if lost.stderr_tail else ""
+            with run.lock:
+                run.dead.setdefault(where, lost.reason + tail)
+            raise EnvironmentDead(run.dead[where]) from None
+
+    return start
+
+
 def run_lane(
     lane: list[CheckSpec], run: Run, start_worker: Callable[[], Worker], ctx: dict[str, Any], where: str
 ) -> None:
-    """Run one lane's checks in order in a shared worker; fall back to one worker per check."""
+    """Run one lane's checks in order in a shared worker; fall back to one worker per check.
+
+    start_worker returns a worker that said it is ready (or raises WorkerLost with startup=True): when
+    none starts, the environment is dead and every check left there fails at once with that reason.
+    """
+    start_worker = _starter(run, start_worker, where)
     shared: Worker | None = None
     isolated = False
     try:
         for spec in lane:
+            if where in run.dead:
+                run.record(_dead(spec, run.dead[where], where))
+                continue
             if spec.id in run.skipped:
                 run.record(
                     CheckResult(spec.id, spec.title, spec.scope, "skip", "left out by --skip", where=where)
@@ -161,9 +220,12 @@ def run_lane(
             ctx_for_check = {**ctx, "check": spec.id}
             started = time.monotonic()
             if not isolated:
-                shared = shared or start_worker()
                 try:
+                    shared = shared or start_worker()
                     run.record(_result(spec, shared.run(spec.id, ctx_for_check, timeout), where))
+                    continue
+                except EnvironmentDead as dead:
+                    run.record(_dead(spec, str(dead), where))
                     continue
                 except WorkerLost as lost:
                     shared.kill()
@@ -173,7 +235,11 @@ def run_lane(
                         continue
             # Alone in a fresh process: after a crash of the shared worker, and for the rest of the lane.
             started = time.monotonic()
-            alone = start_worker()
+            try:
+                alone = start_worker()
+            except EnvironmentDead as dead:
+                run.record(_dead(spec, str(dead), where))
+                continue
             try:
                 run.record(_result(spec, alone.run(spec.id, ctx_for_check, timeout), where))
             except WorkerLost as lost:

@@ -12,17 +12,18 @@ import time
 from collections import deque
 from typing import Any
 
-START, RESULT = "@@envkit-start ", "@@envkit-result "
+READY, START, RESULT = "@@envkit-ready ", "@@envkit-start ", "@@envkit-result "
 
 
 class WorkerLost(Exception):
     """The worker died or hung while running a check; `reason` says which, in words."""
 
-    def __init__(self, reason: str, timed_out: bool, stderr_tail: str) -> None:
+    def __init__(self, reason: str, timed_out: bool, stderr_tail: str, startup: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.timed_out = timed_out
         self.stderr_tail = stderr_tail
+        self.startup = startup  # the worker never said it was ready: the environment itself is broken
 
 
 def _describe_exit(code: int | None) -> str:
@@ -69,6 +70,31 @@ class Worker:
     def stderr_tail(self) -> str:
         return "\n".join(self._stderr)
 
+    def wait_ready(self, timeout: float) -> None:
+        """Return once the worker said it runs; WorkerLost(startup=True) if it exits or stays silent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.kill()
+                raise WorkerLost(
+                    f"started no checks' worker within {timeout:g} s (hung; killed with what it started)",
+                    True,
+                    self.stderr_tail(),
+                    startup=True,
+                ) from None
+            if line is None:
+                self.process.wait()
+                raise WorkerLost(
+                    f"cannot run the checks' worker: it {_describe_exit(self.process.returncode)}",
+                    False,
+                    self.stderr_tail(),
+                    startup=True,
+                )
+            if line.startswith(READY):
+                return
+
     def run(self, check_id: str, ctx: dict[str, Any], timeout: float) -> dict[str, Any]:
         """The check's result dict; WorkerLost when the process dies or does not answer in time."""
         try:
@@ -96,7 +122,18 @@ class Worker:
                     self.stderr_tail(),
                 )
             if line.startswith(RESULT):
-                return json.loads(line[len(RESULT) :])
+                try:
+                    result = json.loads(line[len(RESULT) :])
+                except ValueError:
+                    result = None
+                if not isinstance(result, dict):
+                    self.kill()
+                    raise WorkerLost(
+                        f"the worker sent a malformed result line {line.strip()[:120]!r}",
+                        False,
+                        self.stderr_tail(),
+                    )
+                return result
             # START lines are progress only; the deadline covers the whole check.
 
     def kill(self) -> None:

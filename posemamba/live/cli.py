@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 
 # Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
 INTERRUPTED = {"interrupted": 130, "terminated": 143}
@@ -93,10 +94,23 @@ def live_pose(
         float, typer.Option("--det-threshold", help="MMPose: minimum person-box score.")
     ] = 0.3,
     rerun: Annotated[bool, typer.Option("--rerun", help="Also log to Rerun (needs rerun-sdk).")] = False,
+    recover: Annotated[
+        Path | None,
+        typer.Option("--recover", help="Join the chunks a killed run left in this --out folder, then exit."),
+    ] = None,
 ) -> None:
     """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
     from posemamba.live import LiveConfig, run
     from posemamba.live.pipeline import summary_lines
+
+    if recover is not None:
+        from posemamba.live.sinks.recording import recover as recover_recording
+
+        info = recover_recording(recover)
+        typer.echo(
+            f"live-pose: recovered {info['frames']} frames ({info['video_frames']} video) into {recover}"
+        )
+        return
 
     if not native:
         raise UsageError(
@@ -105,8 +119,8 @@ def live_pose(
         )
     if max_frames is not None and max_frames < 1:
         raise UsageError(f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more")
-    if window != "auto" and not window.isdigit():
-        raise UsageError(f"--window {window!r} is not a number or auto", fix="use --window auto or 1..243")
+    if window != "auto" and not (window.isascii() and window.isdigit()):  # '²'.isdigit() is True
+        raise UsageError(f"--window {window[:40]!r} is not a number or auto", fix="use --window auto or 1..N")
     config = LiveConfig(
         source=source,
         estimator=estimator,
@@ -127,7 +141,10 @@ def live_pose(
         det_threshold=det_threshold,
         rerun=rerun,
     )
-    summary = run(config)
+    from posemamba.terminal import library_log, native_stderr_to
+
+    with native_stderr_to(library_log("live-pose")):  # MediaPipe/TFLite log lines: a file, not the terminal
+        summary = run(config)
     for line in summary_lines(summary):
         typer.echo(line)
     if summary.stop_reason in INTERRUPTED:
@@ -145,11 +162,17 @@ def main() -> None:
 
     from envkit.cli import print_error
     from envkit.errors import EnvkitError
+    from posemamba.terminal import quiet_libraries, tolerate_any_encoding
 
+    tolerate_any_encoding()
+    quiet_libraries()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command(help=HELP)(live_pose)
     try:
         app()
     except EnvkitError as error:
         print_error(error)
+        sys.exit(error.exit_code)
+    except PoseMambaError as error:
+        print_error(EnvkitError(error.message, fix=error.fix, exit_code=error.exit_code))
         sys.exit(error.exit_code)

@@ -8,17 +8,17 @@ dependencies are not needed for the file). CI extracts the same file into the en
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 from envkit.errors import UsageError
+from posemamba.cache import cache_dir as posemamba_cache_dir
 
 SPORTS2D = "sports2d==0.8.34"
 
 
 def cache_dir() -> Path:
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "envkit"
-    return Path(os.environ.get("ENVKIT_CACHE_DIR", default)) / "live-pose"
+    """<posemamba's cache folder>/live-pose (posemamba.cache), where CI puts the demo video."""
+    return posemamba_cache_dir() / "live-pose"
 
 
 def find_demo_video() -> Path | None:

@@ -80,8 +80,10 @@ class Lifter:
     def __init__(self, model, *, flip_tta: bool = False, device: str = "cpu",
                  threads: int | None = 1, window_size: WindowSize | None = None) -> None:  # fmt: skip
         self.model, self.flip_tta, self.device = model, flip_tta, device
-        full = WindowSize(243, max_age_s=float("inf"), stride=1, fixed_by="the Lifter's default")
+        frames = getattr(model, "frames", 243)
+        full = WindowSize(frames, max_age_s=float("inf"), stride=1, fixed_by="the Lifter's default")
         self.window_size = window_size or full
+        self.window_size.fit_model(frames)  # a 27-frame checkpoint never gets a 243-frame window
         self.ready = threading.Event()  # set once the window size is calibrated
         self._threads = threads
         self._lock = threading.Condition()

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from envkit.errors import UsageError
+from posemamba.errors import RecordingError
 from posemamba.live import metric
 from posemamba.live.config import LiveConfig, RunSummary
 from posemamba.live.draw import ViewAngles, compose
@@ -101,14 +102,19 @@ def run(config: LiveConfig) -> RunSummary:
     spec = choose_source(config.source)
     source: Source = open_source(spec)
     closers: list = [source.close]
+    failed: list[RecordingError] = []
     try:
         return _run(config, source, spec, closers)
     finally:
         for close in reversed(closers):
             try:
                 close()
+            except RecordingError as error:  # the recording is not complete: the run failed, say so
+                failed.append(error)
             except Exception as error:  # one failing close must not keep the others from running
                 print(f"live-pose: closing failed: {error}")
+        if failed:
+            raise failed[0]
 
 
 def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSummary:

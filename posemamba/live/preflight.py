@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 
 from envkit.errors import UsageError
+from posemamba.device import check_device
 from posemamba.live.config import LiveConfig
+from posemamba.live.sinks.recording import check_out
+from posemamba.scan.choice import usable_backend
 
 ESTIMATOR_PACKAGES = {
     "mediapipe": ("mediapipe", "pip install 'envkit[mediapipe]'"),
@@ -92,7 +95,10 @@ def check_mmpose_checkpoints(config: LiveConfig) -> None:
 
 def check(config: LiveConfig) -> None:
     """Every preflight check the config needs, cheapest first."""
+    check_device(config.device)
     check_checkpoint(config.checkpoint)
+    if config.checkpoint is not None:
+        usable_backend(config.device)  # a bogus $POSEMAMBA_SCAN_BACKEND, before any model loads
     if config.estimator == "mmpose":
         check_mmpose_checkpoints(config)
     check_estimator(config.estimator)
@@ -102,3 +108,5 @@ def check(config: LiveConfig) -> None:
         check_display()
     if config.headless and config.out is None:
         raise UsageError("--headless without --out would show and keep nothing", fix="add --out DIR")
+    if config.out is not None:  # before any model loads: a recording never replaces or joins another
+        check_out(config.out)

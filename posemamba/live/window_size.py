@@ -14,6 +14,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
+from posemamba.errors import PoseMambaError
+
 CANDIDATES = (243, 162, 81, 54, 27)
 # A camera's frame period; the loop may run slower than this, which only makes the estimate safer.
 FRAME_INTERVAL_S = 1 / 30
@@ -54,6 +56,19 @@ class WindowSize:
         self.reason = "auto: not calibrated yet" if self.auto else f"{fixed} frames ({fixed_by})"
         self.steps_down = 0
         self._recent: list[float] = []
+
+    def fit_model(self, frames: int) -> None:
+        """Keep the window within the model's `frames` (its longest clip): auto drops the candidates
+        above it (and tries `frames` itself); a fixed window above it is a usage error."""
+        if self.auto:
+            kept = {candidate for candidate in self.candidates if candidate <= frames} | {frames}
+            self.candidates = tuple(sorted(kept, reverse=True))
+            self.window = self.candidates[0]
+        elif self.window > frames:
+            raise PoseMambaError(
+                f"--window {self.window} is longer than the checkpoint's model takes ({frames} frames)",
+                fix=f"use --window auto or 1..{frames}",
+            )
 
     def fits(self, forward_s: float) -> bool:
         return expected_age_s(forward_s, self.stride) <= FIT_SHARE * self.max_age_s

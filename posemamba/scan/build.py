@@ -22,10 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from posemamba import process
 from posemamba.cache import cache_dir
 
 SOURCE = Path(__file__).resolve().parent / "csrc" / "scan_cpu.cpp"
 LIBRARY_NAME = "libposemamba_scan.so"
+# A hung compiler (and what it started: posemamba.process kills the group) must not stall the first
+# lift: the build takes about a second, a few on a loaded machine; past these the torch scan is used.
+VERSION_TIMEOUT_S, COMPILE_TIMEOUT_S = 15.0, 180.0
 BASE_FLAGS = ["-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp", "-ffp-contract=fast", "-fno-math-errno"]
 
 
@@ -72,7 +76,11 @@ def find_compiler() -> str:
 def compiler_identity(compiler: str) -> str:
     """The first line of `compiler --version` (part of the cache key)."""
     try:
-        done = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30)
+        done = process.run([compiler, "--version"], timeout=VERSION_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise BuildError(
+            f"the C++ compiler {compiler} did not answer --version within {VERSION_TIMEOUT_S:g} s"
+        ) from None
     except OSError as error:
         raise BuildError(f"the C++ compiler {compiler} cannot run: {error}") from error
     return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else compiler
@@ -112,7 +120,7 @@ def build_library() -> tuple[Path, float | None]:
         try:
             command = [compiler, *flags, str(SOURCE), "-o", str(partial)]
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+                done = process.run(command, timeout=COMPILE_TIMEOUT_S)
             except (OSError, subprocess.TimeoutExpired) as error:
                 raise BuildError(f"{compiler} failed to run: {error}") from error
             if done.returncode != 0:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
+from posemamba.errors import PoseMambaError
 from posemamba.scan import build, chunked
 from posemamba.scan.ref import selective_scan as ref_scan
 
@@ -59,7 +60,11 @@ class Group:
 def _load() -> tuple[ctypes.CDLL | None, str]:
     try:
         path, seconds = build.build_library()
-    except build.BuildError as error:
+    except (build.BuildError, OSError, PoseMambaError) as error:  # the cache folder unusable: OSError, or
+        # PoseMambaError (posemamba.cache: ENVKIT_CACHE_DIR is a file)
+        # One line, once (cached): the automatic choice falls back to the slower torch scan.
+        print(f"posemamba: warning: the compiled CPU scan is unavailable ({error}); using the torch scan",
+              file=sys.stderr)  # fmt: skip
         return None, str(error)
     try:
         lib = ctypes.CDLL(str(path))

@@ -3,37 +3,38 @@
 Nothing already seen is lost when the run stops early: every `chunk_frames` frames a chunk is made
 durable (an npz written to a temporary name and renamed, and a closed mp4 segment). A normal stop,
 Ctrl-C, the end of the source or a lost camera all end in `close()`, which joins the chunks into
-`poses.npz` and `overlay.mp4`; a run killed outright leaves the chunks, which `load_recording` reads.
+`poses.npz` and `overlay.mp4`; a run killed outright leaves the chunks, which `load_recording` reads
+and `recording.recover` joins. The folder must not hold a recording already (recording.py's policy);
+a write that fails (a full disk) ends the run with RecordingError saying what is saved.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import queue
-import shutil
 import threading
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from posemamba.errors import PoseMambaError, RecordingError
+from posemamba.live.sinks.recording import (
+    CHUNKS,
+    META,
+    POSES,
+    VIDEO,
+    atomic_savez,
+    chunk_files,
+    consolidate,
+    describe,
+    load_recording,
+    write_meta,
+)
 from posemamba.live.types import Frame, TrackedPerson
 
-CHUNKS = "chunks"
-POSES = "poses.npz"
-VIDEO = "overlay.mp4"
-META = "recording.json"
+__all__ = ["Recorder", "consolidate", "load_recording"]
 NAN3 = np.full((17, 3), np.nan, dtype=np.float32)
-
-
-def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as handle:
-        np.savez(handle, **arrays)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
 
 
 class Recorder:
@@ -46,10 +47,21 @@ class Recorder:
     def __init__(self, out: Path, fps: float, source: str, chunk_frames: int = 30) -> None:
         self.out = Path(out)
         self.chunks = self.out / CHUNKS
-        self.chunks.mkdir(parents=True, exist_ok=True)
-        for stale in (POSES, VIDEO, META):
-            (self.out / stale).unlink(missing_ok=True)
+        if any((self.out / name).exists() for name in (POSES, VIDEO, META, CHUNKS)):
+            raise PoseMambaError(
+                f"--out {self.out} already holds {describe(self.out)}; a recording never replaces another",
+                fix="give --out a new or empty folder for the recording",
+            )
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.chunks.mkdir()  # exclusive: a second run starting into the same folder fails here
+            write_meta(self.out, {"source": source, "fps": fps, "complete": False, "started": time.time()})
+        except OSError as error:
+            raise PoseMambaError(
+                f"--out {self.out} cannot be written: {error.strerror}", fix="give --out a writable folder"
+            ) from None
         self.fps, self.source, self.chunk_frames = fps, source, chunk_frames
+        self.canvases = 0
         self._chunk = 0
         self._chunk_video = 0
         self._writer: cv2.VideoWriter | None = None
@@ -75,7 +87,7 @@ class Recorder:
                 else:
                     self._release()
                     frames, rows, chunk = payload
-                    _atomic_savez(self.chunks / f"poses-{chunk:06d}.npz", _arrays(frames, rows))
+                    atomic_savez(self.chunks / f"poses-{chunk:06d}.npz", _arrays(frames, rows))
             except BaseException as error:  # reported by write(); the thread keeps draining
                 self._error = error
             finally:
@@ -101,7 +113,7 @@ class Recorder:
 
     def write(self, frame: Frame, people: list[TrackedPerson], canvas: np.ndarray | None) -> bool:
         if self._error is not None:
-            raise RuntimeError(f"the recorder failed: {self._error!r}") from self._error
+            raise self._failure()
         if self._start is None:
             self._start = frame.received
         self._frames.append((frame.index, frame.timestamp, frame.received - self._start))
@@ -123,6 +135,7 @@ class Recorder:
             )
         if canvas is not None:
             self._queue.put(("frame", canvas))
+            self.canvases += 1
         self.frames_written += 1
         if len(self._frames) >= self.chunk_frames:
             self.flush()
@@ -136,16 +149,33 @@ class Recorder:
         self._frames, self._rows = [], []
         self._chunk += 1
 
+    def _failure(self) -> RecordingError:
+        error = self._error
+        why = (
+            f"{error.strerror} ({error.filename})" if isinstance(error, OSError) and error.strerror else error
+        )
+        chunks = chunk_files(self.chunks, "poses")
+        return RecordingError(
+            f"writing the recording in {self.out} failed: {why}; saved: {len(chunks)} whole chunks "
+            f"({CHUNKS}/poses-*.npz) of {self.frames_written} frames seen, untouched",
+            fix=f"free space, then `envkit run live-pose --native --recover {self.out}` joins what was saved",
+        )
+
     def close(self) -> None:
-        """Flush, then join the chunks into poses.npz and overlay.mp4 (chunks removed after)."""
+        """Flush, then join the chunks into poses.npz and overlay.mp4 (RecordingError if that fails)."""
         if self._closed:
             return
         self._closed = True
         self.flush()
         self._queue.put(("stop", None))
         self._thread.join()
-        self._release()
-        consolidate(self.out, self.fps, {"source": self.source})
+        try:
+            self._release()
+        except Exception as error:  # a video segment that cannot be finished: a failed write like any other
+            self._error = self._error or error
+        if self._error is not None:
+            raise self._failure()
+        consolidate(self.out, self.fps, {"source": self.source}, expect=(self.frames_written, self.canvases))
 
 
 def _arrays(frames: list[tuple[int, float, float]], rows: list[dict]) -> dict[str, np.ndarray]:
@@ -169,58 +199,3 @@ def _arrays(frames: list[tuple[int, float, float]], rows: list[dict]) -> dict[st
         "metric3d": stack("metric3d", (17, 3)),
         "root3d": stack("root3d", (3,)),
     }
-
-
-def _chunk_files(folder: Path, prefix: str, suffix: str) -> list[Path]:
-    return sorted(p for p in folder.glob(f"{prefix}-*{suffix}") if not p.name.endswith(".partial"))
-
-
-def _read_chunks(folder: Path) -> dict[str, np.ndarray]:
-    parts = []
-    for path in _chunk_files(folder, "poses", ".npz"):
-        with np.load(path) as data:
-            parts.append({key: data[key] for key in data.files})
-    if not parts:
-        return _arrays([], [])
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
-
-
-def consolidate(out: Path, fps: float, meta: dict) -> None:
-    """Join the chunks in out/chunks into out/poses.npz and out/overlay.mp4, then remove them."""
-    out = Path(out)
-    chunks = out / CHUNKS
-    arrays = _read_chunks(chunks)
-    segments = _chunk_files(chunks, "video", ".mp4")
-    video_frames = 0
-    if segments:
-        writer, partial = None, out / (VIDEO + ".partial.mp4")
-        for segment in segments:
-            capture = cv2.VideoCapture(str(segment))
-            while True:
-                ok, image = capture.read()
-                if not ok:
-                    break
-                if writer is None:
-                    height, width = image.shape[:2]
-                    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps,
-                                             (width, height))  # fmt: skip
-                writer.write(image)
-                video_frames += 1
-            capture.release()
-        if writer is not None:
-            writer.release()
-            os.replace(partial, out / VIDEO)
-    _atomic_savez(out / POSES, arrays)
-    info = {**meta, "frames": len(arrays["frame_index"]), "video_frames": video_frames, "fps": fps,
-            "complete": True}  # fmt: skip
-    (out / META).write_text(json.dumps(info, indent=2) + "\n")
-    shutil.rmtree(chunks, ignore_errors=True)
-
-
-def load_recording(out: Path) -> dict[str, np.ndarray]:
-    """The recorded arrays: poses.npz, or the chunks of a run that was killed before closing."""
-    out = Path(out)
-    if (out / POSES).is_file():
-        with np.load(out / POSES) as data:
-            return {key: data[key] for key in data.files}
-    return _read_chunks(out / CHUNKS)

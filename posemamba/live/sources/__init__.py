@@ -46,9 +46,9 @@ def open_source(spec: str) -> Source:
         from posemamba.live.sources.webcam import WebcamSource
 
         _, _, number = spec.partition(":")
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit() and len(number) <= 3):  # '²'.isdigit() is True
             raise UsageError(
-                f"--source {spec!r}: a webcam is webcam:N with N the camera index",
+                f"--source {spec[:40]!r}: a webcam is webcam:N with N the camera index (0..999)",
                 fix="use --source webcam:0",
             )
         return WebcamSource(int(number))
