@@ -9,8 +9,6 @@ or Ctrl-C never leaves a half-written file. Every bad input raises a PoseMambaEr
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 import zipfile
 import zlib
@@ -21,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from posemamba.atomic import save_npz
 from posemamba.device import check_device
 from posemamba.errors import PoseMambaError
 from posemamba.scan.choice import usable_backend
@@ -128,18 +127,6 @@ def read_keypoints(path: Path) -> KeypointFile:
     return KeypointFile(keypoints.astype(np.float32), width, height, str(keypoint_format))
 
 
-def write_atomically(output: Path, arrays: dict[str, Any]) -> None:
-    """np.savez into a temporary file beside OUTPUT, then rename it over OUTPUT."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp.npz", dir=output.parent)
-    os.close(handle)
-    try:
-        np.savez(temporary, **arrays)  # the name ends in .npz: numpy writes exactly this file
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def _check_output(input_path: Path, output: Path, overwrite: bool) -> None:
     if output.resolve() == input_path.resolve():
         raise KeypointFileError("the output would overwrite the input keypoints", "give another path with -o")
@@ -206,7 +193,7 @@ def lift_file(
         "envkit_version": distribution_version(),
     }
     try:
-        write_atomically(output, {"poses3d": poses3d, **{k: np.asarray(v) for k, v in settings.items()}})
+        save_npz(output, {"poses3d": poses3d, **{k: np.asarray(v) for k, v in settings.items()}})
     except OSError as error:
         raise KeypointFileError(
             f"cannot write {output}: {error.strerror}", "give a writable path with -o"

@@ -56,7 +56,8 @@ class Worker:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=40)
         threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self._stderr_pump = threading.Thread(target=self._pump_stderr, daemon=True)
+        self._stderr_pump.start()
 
     def _pump_stdout(self) -> None:
         for line in self.process.stdout:
@@ -86,6 +87,7 @@ class Worker:
                 ) from None
             if line is None:
                 self.process.wait()
+                self._stderr_pump.join(timeout=5)  # its last words arrive after stdout closed
                 raise WorkerLost(
                     f"cannot run the checks' worker: it {_describe_exit(self.process.returncode)}",
                     False,

@@ -188,10 +188,10 @@ def test_sigkill_then_rerun_is_refused_and_recover_keeps_every_frame(
 
 
 def test_a_full_disk_is_a_failure_with_what_was_saved(tmp_path, demo_video, mediapipe_installed) -> None:
-    mount = tmp_path / "small"
+    mount = tmp_path / "small"  # room for the first 30-frame chunk (~0.7 MB of video), not for 120 frames
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=1000k", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
@@ -202,6 +202,7 @@ def test_a_full_disk_is_a_failure_with_what_was_saved(tmp_path, demo_video, medi
         assert "recording in" not in done.stdout, "never say the recording is there when it is not"
         assert not (out / "poses.npz").exists() or "complete" not in line
         kept = len(load_recording(out)["frame_index"])
+        assert kept > 0, "the tmpfs holds one 30-frame chunk (about 0.7 MB of video) but not the run"
         subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
         assert run([*LIVE, "--recover", str(out)]).returncode == 0
         assert len(load_recording(out)["frame_index"]) == kept

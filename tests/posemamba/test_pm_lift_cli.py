@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 import posemamba
 from envkit.cli import app
 from posemamba import keypoints as kp
-from posemamba.lift_file import write_atomically
 from posemamba.lifting import lift_sequence
 
 TINY = FIXTURES / "tiny_f27_d32_l2_checkpoint.bin"
@@ -190,18 +189,3 @@ def test_unavailable_backend_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "scan backend cuda cannot run here" in done.stderr
     assert not (tmp_path / "out.npz").exists()
-
-
-class _Unpicklable:
-    def __reduce__(self):
-        raise KeyboardInterrupt  # as if the user pressed Ctrl-C while the file is being written
-
-
-def test_interrupted_write_leaves_nothing_half_written(tmp_path: Path) -> None:
-    output = tmp_path / "poses.npz"
-    output.write_bytes(b"previous result")
-    arrays = {"poses3d": np.zeros((3, 17, 3)), "broken": np.array([_Unpicklable()], dtype=object)}
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(output, arrays)
-    assert output.read_bytes() == b"previous result"
-    assert [p.name for p in tmp_path.iterdir()] == ["poses.npz"]  # no temporary file left behind

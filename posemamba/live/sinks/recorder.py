@@ -18,13 +18,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posemamba.atomic import save_npz
 from posemamba.errors import PoseMambaError, RecordingError
 from posemamba.live.sinks.recording import (
     CHUNKS,
     META,
     POSES,
     VIDEO,
-    atomic_savez,
     chunk_files,
     consolidate,
     describe,
@@ -87,7 +87,7 @@ class Recorder:
                 else:
                     self._release()
                     frames, rows, chunk = payload
-                    atomic_savez(self.chunks / f"poses-{chunk:06d}.npz", _arrays(frames, rows))
+                    save_npz(self.chunks / f"poses-{chunk:06d}.npz", _arrays(frames, rows))
             except BaseException as error:  # reported by write(); the thread keeps draining
                 self._error = error
             finally:

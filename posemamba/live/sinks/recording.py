@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posemamba.atomic import save_npz
 from posemamba.errors import PoseMambaError, RecordingError
 
 CHUNKS = "chunks"
@@ -127,19 +128,6 @@ def check_out(out: Path) -> None:
         ) from None
 
 
-def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez into path.partial, fsync, rename over path (the partial file removed on failure)."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _read_chunk(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -230,7 +218,7 @@ def consolidate(out: Path, fps: float, meta: dict, expect: tuple[int, int] | Non
             raise OSError(
                 f"{frames} frames and {shown} video frames were written of {expect[0]} and {expect[1]}"
             )
-        atomic_savez(out / POSES, arrays)
+        save_npz(out / POSES, arrays)
         if shown:
             os.replace(partial_video, out / VIDEO)
         info = {**meta, "frames": frames, "video_frames": shown, "fps": fps, "complete": True}

@@ -1,0 +1,45 @@
+"""Write a file so that it is either whole or absent: a temporary file beside it, fsync, rename.
+
+An error, a full disk or Ctrl-C half-way leaves the previous file (if any) untouched and no temporary
+file behind. `save_npz` writes an .npz this way and, unlike np.savez, closes its zip archive on a
+failed write, so a full disk is one OSError rather than also an "Exception ignored" at exit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Call `write(handle)` on a temporary file beside `path`, then rename it over `path`."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_npz(stream: IO[bytes], arrays: Mapping[str, Any]) -> None:
+    # np.savez leaves its ZipFile open when a write fails; `with` closes it (and its handle) here.
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+
+def save_npz(path: Path, arrays: Mapping[str, Any]) -> None:
+    """An uncompressed .npz (what np.load reads) of `arrays`, written atomically; no pickled objects."""
+    atomic_write(path, lambda stream: _write_npz(stream, arrays))
