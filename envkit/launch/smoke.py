@@ -26,8 +26,8 @@ from envkit import __version__
 from envkit.build import choose
 from envkit.build.plan import BuildPlan, cache_dir
 from envkit.build.report import build, failure_lines
-from envkit.build.signatures import diagnose
 from envkit.doctor import docker_args
+from envkit.failures.match import diagnose
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
 
 SCHEMA = "envkit.smoke/1"

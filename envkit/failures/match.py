@@ -65,7 +65,7 @@ def parse_signatures(text: str) -> list[Signature]:
 @functools.cache
 def signatures() -> tuple[Signature, ...]:
     """The shipped signatures, in priority order."""
-    text = resources.files("envkit.build").joinpath("signatures.toml").read_text(encoding="utf-8")
+    text = resources.files("envkit.failures").joinpath("signatures.toml").read_text(encoding="utf-8")
     return tuple(parse_signatures(text))
 
 

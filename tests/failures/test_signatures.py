@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from envkit.build.signatures import diagnose, parse_signatures, signatures
-from tests.build.failure_texts import TEXTS
+from envkit.failures.match import diagnose, parse_signatures, signatures
+from tests.failures.failure_texts import TEXTS
 
 
 @pytest.mark.parametrize(("expected", "text"), TEXTS, ids=[f"{i}-{e}" for i, (e, _) in enumerate(TEXTS)])
