@@ -11,6 +11,7 @@ slow: a binary file, a log of one 10 MB line, a log where every line is an error
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ WINDOW = 2000  # characters kept on each side of a keyword in a longer line
 MAX_CANDIDATES = 10_000  # lines tried per keyword; an error line comes long before that in real logs
 MAX_VALUE = 160  # a value read from the log and shown in a diagnosis is cut to this length
 
+# Terminal colour and cursor codes (CSI sequences): tools colour their errors, and a code inside a phrase
+# would hide it from the patterns.
+_ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[@-~]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -128,6 +132,8 @@ def diagnose(
     prefilter loses nothing.
     """
     text = log if isinstance(log, str) else "\n".join(log)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     state = _Log(text)
     found: list[Diagnosis] = []
     explained: set[str] = set()
