@@ -1,8 +1,8 @@
 """Match a log against the known failures: which signatures fit, on which line, with which values.
 
 Speed: a signature's regular expressions run only on lines that contain one of its literal keywords.
-The keywords are found with `str.find` on an ASCII-lowercased copy of the log (each keyword costs one
-fast substring scan), so a 10 MB training log with one error in it is a few hundred keyword scans
+The keywords are found with `bytes.find` on a lowercased one-byte copy of the log (each keyword costs
+one fast substring scan), so a 10 MB training log with one error in it is a few hundred keyword scans
 and a handful of regex calls, not 200,000 lines times 80 patterns. Lines are cut to a window around
 the keyword, and at most MAX_CANDIDATES lines per keyword are tried, so no input makes the matcher
 slow: a binary file, a log of one 10 MB line, a log where every line is an error.
@@ -11,6 +11,7 @@ slow: a binary file, a log of one 10 MB line, a log where every line is an error
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +25,6 @@ MAX_VALUE = 160  # a value read from the log and shown in a diagnosis is cut to 
 # Terminal colour and cursor codes (CSI sequences): tools colour their errors, and a code inside a phrase
 # would hide it from the patterns.
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[@-~]")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True)
@@ -40,35 +40,35 @@ class Diagnosis:
 
 
 class _Log:
-    """A log's text with a case-folded copy of equal length, and the lines where each keyword occurs."""
+    """A log's text, a one-byte lowercased copy with the same offsets, and where keywords occur."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        lowered = text.lower()
-        # str.lower() can change the length of non-ASCII text ('İ' -> 'i̇'); offsets must stay aligned.
-        self.lowered = lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
-        self._lines: dict[str, list[tuple[int, int]]] = {}
+        # Keywords are ASCII: every non-ASCII character becomes one '?', so offsets stay the text's, and
+        # bytes.find on a one-byte string is the fastest substring search Python has.
+        self.folded = text.encode("ascii", errors="replace").lower()
+        self._absent: set[bytes] = set()
 
-    def lines_with(self, keyword: str) -> list[tuple[int, int]]:
+    def lines_with(self, keyword: str) -> Iterator[tuple[int, int]]:
         """(start, end) of the lines (or line windows) holding `keyword`, in order, at most MAX_CANDIDATES."""
-        if keyword not in self._lines:
-            self._lines[keyword] = list(self._scan(keyword))
-        return self._lines[keyword]
-
-    def _scan(self, keyword: str) -> Iterator[tuple[int, int]]:
-        text, lowered, found, at = self.text, self.lowered, 0, 0
+        needle = keyword.encode("ascii")
+        if needle in self._absent:
+            return
+        folded, size, found, at = self.folded, len(self.folded), 0, 0
         while found < MAX_CANDIDATES:
-            at = lowered.find(keyword, at)
+            at = folded.find(needle, at)
             if at < 0:
+                if found == 0:
+                    self._absent.add(needle)
                 return
-            start = text.rfind("\n", 0, at) + 1
-            end = text.find("\n", at)
-            end = len(text) if end < 0 else end
+            start = folded.rfind(b"\n", 0, at) + 1
+            end = folded.find(b"\n", at)
+            end = size if end < 0 else end
             if end - start > 2 * WINDOW:
-                start, end = max(start, at - WINDOW), min(end, at + len(keyword) + WINDOW)
+                start, end = max(start, at - WINDOW), min(end, at + len(needle) + WINDOW)
             yield start, end
             found += 1
-            at = end + 1 if end < len(text) else len(text)
+            at = end + 1 if end < size else size
 
     def all_lines(self) -> Iterator[tuple[int, int]]:
         """Every line (no prefilter): what the keyword scan must agree with (tests)."""
@@ -76,6 +76,11 @@ class _Log:
         for line in self.text.split("\n"):
             yield start, start + len(line)
             start += len(line) + 1
+
+
+def strip_codes(text: str) -> str:
+    """`text` without terminal colour and cursor codes (what the matcher and its reports see)."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
 
 
 class _Values(dict):
@@ -104,10 +109,15 @@ _Hit = tuple[str, dict[str, str | None]]
 
 def _first_match(signature: Signature, log: _Log, prefilter: bool) -> _Hit | None:
     if prefilter:
-        spans = sorted({span for keyword in signature.keywords for span in log.lines_with(keyword)})
+        # Lazily, in text order: a signature stops reading the log at its first matching line.
+        spans: Iterable[tuple[int, int]] = heapq.merge(*(log.lines_with(k) for k in signature.keywords))
     else:
-        spans = list(log.all_lines())
+        spans = log.all_lines()
+    last = None
     for start, end in spans:
+        if (start, end) == last:
+            continue
+        last = (start, end)
         line = log.text[start:end]
         for pattern in signature.patterns:
             found = pattern.search(line)
@@ -131,9 +141,7 @@ def diagnose(
     `prefilter=False` tries every line against every signature: slow, for tests that check the keyword
     prefilter loses nothing.
     """
-    text = log if isinstance(log, str) else "\n".join(log)
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
+    text = strip_codes(log if isinstance(log, str) else "\n".join(log))
     state = _Log(text)
     found: list[Diagnosis] = []
     explained: set[str] = set()
