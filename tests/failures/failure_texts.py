@@ -135,6 +135,12 @@ TEXTS: list[tuple[str, str]] = [
         "matches the argument list\n"
         "            argument types are: (void *, size_t, float *, float *, int, cudaStream_t, bool)\n",
     ),
+    # measured here: torchvision 0.28.0's _C (PyPI, +cu130) loaded beside torch 2.13.0+cpu (tests/doctor's
+    # openmmlab venv, the loader of checks/extension_imports.py).
+    (
+        "torch-cuda-library-missing",
+        "ImportError: libc10_cuda.so: cannot open shared object file: No such file or directory\n",
+    ),
     (
         "cudart-major-missing",
         "ImportError: libcudart.so.12: cannot open shared object file: No such file or directory\n",
