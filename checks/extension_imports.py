@@ -10,7 +10,13 @@ from _common import FAIL, OK, SKIP, result
 from _import_causes import cause_of
 from _packages import installed, package_dir
 
-CHECK = {"id": "extension_imports", "title": "compiled extensions load", "scope": "env", "depends": []}
+CHECK = {
+    "id": "extension_imports",
+    "title": "compiled extensions load",
+    "scope": "env",
+    "depends": [],
+    "timeout": 150,
+}
 
 # (package folder or None for a top-level module, module file stem, distribution, what it is). Each is
 # loaded from its file with importlib's ExtensionFileLoader, so a package __init__ that fails for another
@@ -75,10 +81,10 @@ def _child(items):
     feed = "".join(json.dumps(item) + "\n" for item in items)
     try:
         done = subprocess.run(
-            [sys.executable, "-c", LOADER], input=feed, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", LOADER], input=feed, capture_output=True, text=True, timeout=60
         )
     except subprocess.TimeoutExpired:
-        return {}, "it did not finish within 120 s"
+        return {}, "it did not finish within 60 s"
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     return {line["module"]: line["error"] for line in lines}, "exit code %s" % done.returncode
 

@@ -99,7 +99,7 @@ def as_json(report: Report) -> dict[str, Any]:
 def as_text(report: Report) -> list[str]:
     """The report for people: each diagnosis with the line that matched, the cause, the fix, the source."""
     log = report.log
-    where = f"{log.name} ({report.lines} lines" + (
+    where = f"{log.name} ({report.lines} line{'' if report.lines == 1 else 's'}" + (
         f", only its last {MAX_BYTES:,} bytes read)" if log.truncated else ")"
     )
     if not report.recognised:
