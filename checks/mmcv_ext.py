@@ -1,6 +1,7 @@
 """Are mmcv's compiled ops there, and does a tiny op (nms) actually run, on the GPU when there is one?"""
 
 from _common import FAIL, OK, SKIP, expectation, last_line, result
+from _import_causes import cause_of
 from _packages import dist_version, installed
 
 CHECK = {
@@ -52,6 +53,15 @@ def run(ctx):
         import mmcv.ops  # noqa: F401
         from mmcv.ops import get_compiling_cuda_version
     except Exception as error:
+        known = cause_of(str(error))
+        if known and not lite:  # the ops are there but do not load: why, not "built without its ops"
+            summary = "mmcv %s's ops do not load: %s (%s)" % (full, known[1], last_line(error))
+            fix = "%s (signature %s); a source build: %s" % (
+                known[2].replace("<package>", "mmcv"),
+                known[0],
+                BUILD,
+            )
+            return result(FAIL, summary, details, fix)
         what = (
             "mmcv-lite %s has no compiled ops" % lite if lite else "mmcv %s was built without its ops" % full
         )

@@ -22,38 +22,58 @@ WINDOW = (
 )
 
 
+DISTS = (
+    "opencv-python",
+    "opencv-python-headless",
+    "opencv-contrib-python",
+    "opencv-contrib-python-headless",
+)
+
+
 def gui_backend(build_info):
     match = re.search(r"^\s*GUI:\s*(\S+)", build_info, re.MULTILINE)
     return match.group(1) if match else "NONE"
+
+
+def reinstall(dists):
+    """Uninstall every OpenCV wheel, then install the GUI one: they all write the same cv2/ folder, so
+    uninstalling only the -headless one also deletes files of the one that stays (opencv-python#18)."""
+    names = " ".join(sorted(set(dists) | {"opencv-python"}))
+    return "pip uninstall -y %s && pip install opencv-python" % names
 
 
 def run(ctx):
     if not installed("cv2"):
         status = FAIL if expectation(ctx, "display") else SKIP
         return result(status, "OpenCV (cv2) is not installed", "", "pip install opencv-python")
+    versions = {name: dist_version(name) for name in DISTS if dist_version(name)}
+    dists = ", ".join("%s %s" % item for item in sorted(versions.items()))
     try:
         import cv2
     except Exception as error:
-        return result(
-            FAIL,
-            "import cv2 failed: %s" % last_line(error),
-            "",
-            "pip install --force-reinstall opencv-python",
-        )
+        text = last_line(error)
+        library = re.search(r"(lib(?:GL|EGL|gthread-2\.0|SM|ICE|Xext|Xrender)\.so\.\d+)", text)
+        if library:
+            return result(
+                FAIL,
+                "import cv2 failed: %s is missing, a system library OpenCV's GUI wheel links against (%s)"
+                % (library.group(1), text),
+                dists,
+                "install it: `apt-get install -y libgl1 libglib2.0-0` (in the image, if this is one); or, if "
+                "nothing opens a window, use opencv-python-headless, which needs neither (signature "
+                "libgl-missing)",
+            )
+        return result(FAIL, "import cv2 failed: %s" % text, dists, reinstall(versions))
     backend = gui_backend(cv2.getBuildInformation())
-    dists = ", ".join(
-        "%s %s" % (n, dist_version(n))
-        for n in ("opencv-python", "opencv-python-headless", "opencv-contrib-python")
-        if dist_version(n)
-    )
     details = "cv2 %s (%s); GUI backend %s" % (cv2.__version__, dists or "?", backend)
     if backend.upper() == "NONE":
+        both = " (%s are all installed into the same cv2/ folder)" % dists if len(versions) > 1 else ""
         return result(
             FAIL,
-            "OpenCV %s has no GUI backend (a -headless build): cv2.imshow cannot open a window"
-            % cv2.__version__,
+            "OpenCV %s has no GUI backend (a -headless build)%s: cv2.imshow cannot open a window"
+            % (cv2.__version__, both),
             details,
-            "pip uninstall -y opencv-python-headless && pip install opencv-python",
+            reinstall(versions) + " (signature opencv-no-gui)",
         )
     display = os.environ.get("DISPLAY")
     if not display:

@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. Add a command by adding its module here.
-COMMAND_MODULES: tuple[str, ...] = ("recipes", "render", "doctor", "lift", "build", "run", "smoke")
+COMMAND_MODULES: tuple[str, ...] = ("recipes", "render", "doctor", "lift", "build", "run", "smoke", "explain")
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -15,8 +15,8 @@ from typing import IO
 
 from envkit.build import engines
 from envkit.build.plan import BuildPlan
-from envkit.build.signatures import Diagnosis, diagnose
 from envkit.build.steps import Step, StepTracker, count_steps
+from envkit.failures.match import Diagnosis, diagnose
 
 # How much of a log is searched when no step failed (the builder itself failed: a FROM, the frontend).
 _TAIL = 80

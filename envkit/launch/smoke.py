@@ -26,11 +26,11 @@ from rich.console import Console
 from envkit import __version__
 from envkit.build.plan import BuildPlan
 from envkit.build.report import build, failure_lines
-from envkit.build.signatures import diagnose
 from envkit.containers.devices import Devices, gpu_available
 from envkit.containers.images import image_exists, remove_container
 from envkit.containers.run import CONTAINER_HOME, CONTAINER_OUTPUT, RunOptions, docker_run_argv
 from envkit.doctor.context import recipe_expectations
+from envkit.failures.match import diagnose
 from envkit.recipes import choose
 from envkit.resources import cache_dir
 

@@ -3,7 +3,7 @@
 docker's own errors (exit 125: the container did not start) and a target's crash both end in a
 few stderr lines whose cause is often a known one: no NVIDIA runtime, a driver too old for the
 image's CUDA, a /dev/shm too small. Those lines are matched against the build's failure
-signatures (envkit/build/signatures.toml), so `envkit run` answers with the diagnosis and the fix
+signatures (envkit/failures/signatures.toml), so `envkit run` answers with the diagnosis and the fix
 instead of leaving the user with docker's text.
 """
 
@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TextIO
 
-from envkit.build.signatures import diagnose
+from envkit.failures.match import diagnose
 
 TAIL_LINES = 400  # stderr lines kept for matching; a failure's cause is near the end
 # Exit codes that are the user's own stop (SIGINT, SIGTERM), not a failure to explain.

@@ -51,3 +51,8 @@ def openmmlab_python() -> Path:
 @pytest.fixture(scope="session")
 def xtcocotools_python() -> Path:
     return _venv_or_skip(envs.xtcocotools_venv)
+
+
+@pytest.fixture(scope="session")
+def skew_python() -> Path:
+    return _venv_or_skip(envs.skew_venv)

@@ -146,3 +146,41 @@ def xtcocotools_venv() -> Path:
         _pip(python, "--no-deps", *XTCOCOTOOLS)
 
     return _build("xtcocotools-numpy2", "|".join([*XTCOCOTOOLS, sys.version]), steps)
+
+
+# An extension built against another torch, the way mamba-ssm's wheels break (state-spaces/mamba#317:
+# "selective_scan_cuda...so: undefined symbol: _ZN3c104cuda9SetDeviceEi"): a real CPython extension,
+# compiled here, that calls c10::cuda::SetDevice(int), which this (+cpu) torch does not export.
+SKEW_SOURCE = """\
+#include <Python.h>
+namespace c10 { namespace cuda { void SetDevice(int device); } }
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "selective_scan_cuda", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_selective_scan_cuda(void) {
+    c10::cuda::SetDevice(0);
+    return PyModule_Create(&module);
+}
+"""
+
+
+def skew_venv() -> Path:
+    """The test venv's torch and numpy (a .pth, as openmmlab_venv) and selective_scan_cuda built here."""
+    main_site = sysconfig.get_paths()["purelib"]
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        raise RuntimeError("no C++ compiler (g++) to build the extension")
+
+    def steps(venv: Path, python: Path, work: Path) -> None:
+        site = _site_packages(venv)
+        (site / "zz_envkit_test_main.pth").write_text(main_site + "\n")
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "ext.cpp").write_text(SKEW_SOURCE)
+        output = site / ("selective_scan_cuda" + sysconfig.get_config_var("EXT_SUFFIX"))
+        include = sysconfig.get_paths()["include"]
+        subprocess.run(
+            [compiler, "-shared", "-fPIC", "-O0", f"-I{include}", str(work / "ext.cpp"), "-o", str(output)],
+            check=True,
+            capture_output=True,
+        )
+
+    site = hashlib.sha256(main_site.encode()).hexdigest()[:6]
+    return _build(f"skew-extension-{site}", "|".join([SKEW_SOURCE, main_site, sys.version]), steps)

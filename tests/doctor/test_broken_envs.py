@@ -120,3 +120,47 @@ def test_a_wrong_torch_for_the_recipe_does_not_hide_the_other_failures(openmmlab
     )
     assert results["mmcv_ext"].status == "fail" and "mmcv._ext" in results["mmcv_ext"].summary
     assert results["python_version"].status == "fail"  # the recipe pins 3.10
+
+
+def test_extension_imports_names_a_cuda_extension_beside_a_cpu_torch(openmmlab):
+    result = openmmlab["extension_imports"]
+    assert result.status == "fail"
+    assert "torchvision._C does not load" in result.summary
+    assert "libc10_cuda.so: cannot open shared object file" in result.summary
+    assert "signature torch-cuda-library-missing" in result.fix and "/whl/cpu" in result.fix
+
+
+def test_extension_imports_names_a_numpy_1_build_under_numpy_2(xtcocotools_python: Path):
+    (result,) = run_checks(only=["extension_imports"], python=str(xtcocotools_python))
+    assert result.status == "fail"
+    assert "xtcocotools._mask does not load" in result.summary
+    assert "numpy.dtype size changed" in result.summary
+    assert "--no-binary xtcocotools" in result.fix and "numpy<2" in result.fix
+
+
+def test_extension_imports_names_an_extension_built_against_another_torch(skew_python: Path):
+    (result,) = run_checks(only=["extension_imports"], python=str(skew_python))
+    assert result.status == "fail"
+    assert "selective_scan_cuda does not load: it was compiled against a different torch" in result.summary
+    assert "undefined symbol: _ZN3c104cuda9SetDeviceEi" in result.summary
+    assert "mamba-ssm's selective-scan kernel" in result.fix and "signature torch-extension-abi" in result.fix
+    # the same text in a log: explain gives the same family
+    from envkit.failures.match import diagnose
+
+    (found,) = diagnose(result.summary)
+    assert found.signature.id == "torch-extension-abi"
+
+
+def test_numpy_aliases_finds_the_removed_names_in_installed_code(openmmlab):
+    result = openmmlab["numpy_aliases"]
+    assert result.status == "warn"
+    assert "chumpy/__init__.py:11 (" in result.summary  # from numpy import bool, int, float, ...
+    assert "mmdet/evaluation/functional/ytviseval.py:444 (np.float)" in result.summary
+    assert "scipy" not in result.summary  # scipy's `try: np.long` / `except AttributeError` copes
+    assert "np.float -> float or np.float64" in result.fix
+
+
+def test_numpy_aliases_under_numpy_2(xtcocotools_python: Path):
+    (result,) = run_checks(only=["numpy_aliases"], python=str(xtcocotools_python))
+    assert result.status == "ok", result
+    assert "numpy 2.2.6" in result.summary

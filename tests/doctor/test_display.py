@@ -69,4 +69,7 @@ def test_a_headless_opencv_has_no_gui_backend(on_display, xtcocotools_python):
     result = one("opencv_gui", python=str(xtcocotools_python))
     assert result.status == "fail"
     assert "has no GUI backend" in result.summary
-    assert result.fix == "pip uninstall -y opencv-python-headless && pip install opencv-python"
+    # uninstall every OpenCV wheel first: they share cv2/, so removing only the -headless one breaks cv2
+    assert result.fix.startswith(
+        "pip uninstall -y opencv-python opencv-python-headless && pip install opencv-python"
+    )

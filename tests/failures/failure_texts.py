@@ -65,10 +65,23 @@ TEXTS: list[tuple[str, str]] = [
         "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, "
         "got 88 from PyObject\n",
     ),
-    ("chumpy-numpy-bool", "ImportError: cannot import name 'bool' from 'numpy'\n"),
-    ("chumpy-getargspec", "AttributeError: module 'inspect' has no attribute 'getargspec'\n"),
+    # measured here: `from xtcocotools import mask` with the PyPI wheel 1.14.3 under numpy 2.2.6 (tests/doctor's
+    # xtcocotools venv; openmmlab-install.md row 5a).
     (
-        "mmengine-weights-only",
+        "xtcocotools-numpy-abi",
+        '  File "/venv/lib/python3.11/site-packages/xtcocotools/mask.py", line 3, in <module>\n'
+        "    import xtcocotools._mask as _mask\n"
+        '  File "xtcocotools/_mask.pyx", line 1, in init xtcocotools._mask\n'
+        "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, "
+        "got 88 from PyObject\n",
+    ),
+    # env-anchors B.4's chumpy rows, as the last line alone: without chumpy in the log the answer is the
+    # general one (the package in the traceback), never chumpy's (issue #17: no wrong fix).
+    ("numpy-alias-removed", "ImportError: cannot import name 'bool' from 'numpy'\n"),
+    ("inspect-function-removed", "AttributeError: module 'inspect' has no attribute 'getargspec'\n"),
+    # Without mmengine's checkpoint.py in the traceback: torch >= 2.6's general answer.
+    (
+        "torch-weights-only",
         "_pickle.UnpicklingError: Weights only load failed. This file can still be loaded\n",
     ),
     (
@@ -89,6 +102,27 @@ TEXTS: list[tuple[str, str]] = [
     ),
     # measured here with nvcc 13.0: `nvcc -arch=compute_70 -c k.cu`.
     ("nvcc-unsupported-arch", "nvcc fatal   : Unsupported gpu architecture 'compute_70'\n"),
+    # measured here: CUDA 13.0's ptxas on a tcgen05 kernel for GB10 (`ptxas --gpu-name=sm_121a t.ptx`), and
+    # the ptxas bundled with Triton (the cu130 torch 2.13 venv's, CUDA 12.8) on the same file.
+    (
+        "ptxas-instruction-not-on-gpu",
+        "ptxas t.ptx, line 7; error   : Instruction 'tcgen05.alloc' not supported on .target 'sm_121a'\n"
+        "ptxas t.ptx, line 7; error   : Feature '.cta_group::1' not supported on .target 'sm_121a'\n"
+        "ptxas fatal   : Ptx assembly aborted due to errors\n",
+    ),
+    ("ptxas-unknown-gpu-name", "ptxas fatal   : Value 'sm_121a' is not defined for option 'gpu-name'\n"),
+    # measured here: mmengine 0.10.7's load_checkpoint under torch 2.13 (tests/doctor's openmmlab venv).
+    (
+        "mmengine-weights-only",
+        '  File "/venv/lib/python3.11/site-packages/mmengine/runner/checkpoint.py", line 347, in load_from_local\n'
+        "    checkpoint = torch.load(filename, map_location=map_location)\n"
+        '  File "/venv/lib/python3.11/site-packages/torch/serialization.py", line 1609, in load\n'
+        "    raise pickle.UnpicklingError(_get_wo_message(str(e))) from None\n"
+        "_pickle.UnpicklingError: Weights only load failed. This file can still be loaded, to do so you have two "
+        "options, \x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n"
+        "\tWeightsUnpickler error: Unsupported global: GLOBAL numpy.core.multiarray.scalar was not an allowed "
+        "global by default.\n",
+    ),
     # kernels-feasibility.md section 3 (CCCL 3.0.1).
     ("cub-name-removed-cuda13", 'reverse_scan.cuh(41): error: namespace "cub" has no member "LaneId"\n'),
     ("cub-name-removed-cuda13", 'x.cu(3): error: namespace "cub" has no member "CTA_SYNC"\n'),
@@ -100,6 +134,12 @@ TEXTS: list[tuple[str, str]] = [
         'ds.cu(4): error: no instance of overloaded function "cub::CUB_300001_SM_1200::DeviceScan::InclusiveSum" '
         "matches the argument list\n"
         "            argument types are: (void *, size_t, float *, float *, int, cudaStream_t, bool)\n",
+    ),
+    # measured here: torchvision 0.28.0's _C (PyPI, +cu130) loaded beside torch 2.13.0+cpu (tests/doctor's
+    # openmmlab venv, the loader of checks/extension_imports.py).
+    (
+        "torch-cuda-library-missing",
+        "ImportError: libc10_cuda.so: cannot open shared object file: No such file or directory\n",
     ),
     (
         "cudart-major-missing",
