@@ -19,6 +19,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from posemamba.errors import PoseMambaError
+
 # Each variable is read by the library itself when it first logs (so setting them late still works for
 # a library that has not logged yet). OPENCV_LOG_LEVEL: OpenCV's utils/logger; OPENCV_FFMPEG_LOGLEVEL:
 # OpenCV's FFmpeg backend passes it to av_log_set_level (-8 is AV_LOG_QUIET); GLOG_minloglevel and
@@ -83,3 +85,11 @@ def native_stderr_to(path: Path | None) -> Iterator[None]:
         os.dup2(sys.stderr.fileno(), 2)
         sys.stderr.close()
         sys.stderr = previous
+
+
+def print_error(error: PoseMambaError, program: str) -> None:
+    """`<program>: error: <message> — fix: <fix>` on stderr, as one line whatever the message holds."""
+    text = str(error)
+    if not text.isprintable():  # a newline or control character echoed from the input stays visible
+        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    print(f"{program}: error: {text}", file=sys.stderr)

@@ -11,10 +11,14 @@ import shutil
 import typer
 
 from envkit.errors import FailedError
+from envkit.launch.preflight import live_pose_environment
+from posemamba.live.config import ENVIRONMENT_CHECK
 
 
 def live_pose(argv: list[str]) -> int:
-    """`live-pose --native ARGV` through posemamba.live.cli; its exit code (its UsageErrors propagate)."""
+    """`live-pose ARGV` through posemamba.live.cli, with the doctor on what this machine must provide
+    (envkit.launch.preflight.live_pose_environment) before the models load; its exit code. Its
+    PoseMambaErrors and envkit's UsageErrors propagate to envkit's main (one line)."""
     try:
         cli = importlib.import_module("posemamba.live.cli")
     except ImportError as error:
@@ -26,9 +30,12 @@ def live_pose(argv: list[str]) -> int:
     app.callback()(lambda: None)  # a group, so `live-pose` is a subcommand as in `envkit run live-pose`
     cli.register(app)
     try:
-        # Standalone: its option errors print with click's message and exit 2, typer.Exit(130) exits 130;
-        # envkit's UsageError passes through to envkit's main (one line, exit 2).
-        app(args=["live-pose", "--native", *argv], prog_name="envkit run")
+        # Standalone: its option errors print with click's message and exit 2, typer.Exit(130) exits 130.
+        app(
+            args=["live-pose", *argv],
+            prog_name="envkit run",
+            obj={ENVIRONMENT_CHECK: live_pose_environment},
+        )
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     return 0

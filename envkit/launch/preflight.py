@@ -1,12 +1,17 @@
-"""Host checks before a container starts: the doctor's host scope, judged against the recipe."""
+"""The doctor before a target starts: the host checks before a container (judged against the recipe),
+and what this machine must provide before `live-pose --native` hands over to posemamba.live."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from envkit.doctor import CheckResult, run_checks
-from envkit.errors import FailedError
+from envkit.errors import EnvkitError, FailedError, UsageError
 from envkit.launch.targets import Target
+
+if TYPE_CHECKING:
+    from posemamba.live.config import LiveConfig
 
 
 def preflight(
@@ -30,3 +35,38 @@ def preflight(
             fix=first.fix or f"see `envkit doctor --recipe {recipe}`",
         )
     return results
+
+
+def _verdict(check_id: str) -> CheckResult | None:
+    """One doctor check run here; None when the doctor could not run it (it is a help, not a gate)."""
+    try:
+        results = run_checks(only=[check_id])
+    except EnvkitError:
+        return None
+    return next((result for result in results if result.id == check_id), None)
+
+
+def _stop_on(check_id: str, bad: tuple[str, ...], fix: str) -> None:
+    verdict = _verdict(check_id)
+    if verdict is None:
+        return
+    if verdict.status in bad:
+        raise UsageError(f"{check_id}: {verdict.summary}", fix=f"{verdict.fix or fix}")
+
+
+def live_pose_environment(config: LiveConfig) -> None:
+    """What this machine must provide for `live-pose --native`, judged by the doctor before the models
+    load: mmcv's compiled ops for MMPose, a connected RealSense, a display a window can open on."""
+    if config.estimator == "mmpose":
+        _stop_on("mmcv_ext", ("fail",), "use an envkit GPU image (envkit build)")
+    if config.source == "realsense":
+        _stop_on("realsense_env", ("fail", "warn"), _NO_CAMERA)
+    if not config.headless:
+        for check_id in ("x11_display", "opencv_gui"):
+            verdict = _verdict(check_id)
+            if verdict is not None and (verdict.status == "fail" or not os.environ.get("DISPLAY")):
+                raise UsageError(f"{check_id}: {verdict.summary}", fix=f"{verdict.fix}; {_HEADLESS}")
+
+
+_NO_CAMERA = "plug the camera into USB 3, or use --source PATH / webcam:N"
+_HEADLESS = "or pass --headless --out DIR to record without a window"

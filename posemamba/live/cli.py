@@ -1,18 +1,21 @@
-"""The command line of live pose: `envkit run live-pose --native ...` (and `python -m posemamba.live`).
+"""The command line of live pose: `python -m posemamba.live ...` (and `envkit run live-pose --native ...`).
 
 `live_pose` is a typer command function; envkit's `run` command group registers it with
-`register(run_app)`. Everything it does goes through `posemamba.live.run(LiveConfig)`.
+`register(run_app)` and passes, as the click context's obj, an environment check (ENVIRONMENT_CHECK) that
+runs its doctor before anything heavy starts. Everything goes through `posemamba.live.run(LiveConfig)`.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from envkit.errors import UsageError
 from posemamba.errors import PoseMambaError
+from posemamba.live.config import ENVIRONMENT_CHECK, EnvironmentCheck
+from posemamba.terminal import print_error, quiet_libraries, tolerate_any_encoding
 
 # Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
 INTERRUPTED = {"interrupted": 130, "terminated": 143}
@@ -20,9 +23,7 @@ HELP = "Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."
 
 
 def live_pose(
-    native: Annotated[
-        bool, typer.Option("--native", help="Run here, not in the recipe's container.")
-    ] = False,
+    ctx: typer.Context,
     source: Annotated[
         str | None,
         typer.Option(
@@ -112,15 +113,14 @@ def live_pose(
         )
         return
 
-    if not native:
-        raise UsageError(
-            "live-pose without --native runs in the recipe's container through `envkit run`",
-            fix="add --native to run it in this environment",
-        )
     if max_frames is not None and max_frames < 1:
-        raise UsageError(f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more")
+        raise PoseMambaError(
+            f"--max-frames {max_frames} must be at least 1", fix="use --max-frames 1 or more"
+        )
     if window != "auto" and not (window.isascii() and window.isdigit()):  # '²'.isdigit() is True
-        raise UsageError(f"--window {window[:40]!r} is not a number or auto", fix="use --window auto or 1..N")
+        raise PoseMambaError(
+            f"--window {window[:40]!r} is not a number or auto", fix="use --window auto or 1..N"
+        )
     config = LiveConfig(
         source=source,
         estimator=estimator,
@@ -144,35 +144,33 @@ def live_pose(
     from posemamba.terminal import library_log, native_stderr_to
 
     with native_stderr_to(library_log("live-pose")):  # MediaPipe/TFLite log lines: a file, not the terminal
-        summary = run(config)
+        summary = run(config, environment_check=_environment_check(ctx))
     for line in summary_lines(summary):
         typer.echo(line)
     if summary.stop_reason in INTERRUPTED:
         raise typer.Exit(INTERRUPTED[summary.stop_reason])
 
 
+def _environment_check(ctx: typer.Context) -> EnvironmentCheck | None:
+    """The check the caller passed as the context's obj ({ENVIRONMENT_CHECK: callable}), if any."""
+    obj = ctx.find_root().obj
+    return obj.get(ENVIRONMENT_CHECK) if isinstance(obj, dict) else None
+
+
 def register(run_app: typer.Typer) -> None:
-    """Add `live-pose` to envkit's `run` command group."""
+    """Add `live-pose` to a command group (envkit's `run`)."""
     run_app.command("live-pose", help=HELP)(live_pose)
 
 
 def main() -> None:
-    """`python -m posemamba.live`: the same command on its own, errors as one line (exit 2)."""
-    import sys
-
-    from envkit.cli import print_error
-    from envkit.errors import EnvkitError
-    from posemamba.terminal import quiet_libraries, tolerate_any_encoding
-
+    """`python -m posemamba.live`: the command on its own, errors as one line (exit 2, or 1 for a run
+    that failed)."""
     tolerate_any_encoding()
     quiet_libraries()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command(help=HELP)(live_pose)
     try:
         app()
-    except EnvkitError as error:
-        print_error(error)
-        sys.exit(error.exit_code)
     except PoseMambaError as error:
-        print_error(EnvkitError(error.message, fix=error.fix, exit_code=error.exit_code))
+        print_error(error, "posemamba")
         sys.exit(error.exit_code)

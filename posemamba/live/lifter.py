@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.window_size import WindowSize
 
 # Added to the lifter thread's nice value (Linux schedules threads individually).
@@ -46,7 +46,7 @@ def load_model(checkpoint: Path, device: str = "cpu"):
     """posemamba.load with the checkpoint's problems as usage errors (exit 2)."""
     checkpoint = Path(checkpoint).expanduser()
     if not checkpoint.is_file():
-        raise UsageError(
+        raise PoseMambaError(
             f"PoseMamba checkpoint {checkpoint} does not exist",
             fix="pass --checkpoint PATH to a PoseMamba checkpoint (.bin/.pth, e.g. PoseMamba-S)",
         )
@@ -54,10 +54,10 @@ def load_model(checkpoint: Path, device: str = "cpu"):
 
     try:
         return posemamba.load(str(checkpoint), device)
-    except UsageError:
+    except PoseMambaError:
         raise
     except Exception as error:  # a corrupt file or another model's weights: a user-side problem
-        raise UsageError(
+        raise PoseMambaError(
             f"cannot load PoseMamba checkpoint {checkpoint}: {type(error).__name__}: {error}",
             fix="pass a PoseMamba checkpoint (the released posemamba_{s,b,l} files)",
         ) from error

@@ -13,10 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-from envkit.errors import UsageError
-from posemamba.errors import RecordingError
+from posemamba.errors import PoseMambaError, RecordingError
 from posemamba.live import metric
-from posemamba.live.config import LiveConfig, RunSummary
+from posemamba.live.config import EnvironmentCheck, LiveConfig, RunSummary
 from posemamba.live.draw import ViewAngles, compose
 from posemamba.live.sources import Source, SourceLost, open_source
 from posemamba.live.timing import StageTimes, percentiles_ms
@@ -82,23 +81,27 @@ def _window_size(config: LiveConfig):
     return WindowSize(config.window, max_age_s=config.max_age_s, stride=config.stride)
 
 
-def run(config: LiveConfig) -> RunSummary:
+def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -> RunSummary:
     """Run the live pipeline until the source ends, --max-frames, q, or Ctrl-C; returns the summary.
 
-    Missing pieces raise UsageError (exit 2) before anything starts.
+    Bad settings raise PoseMambaError (exit 2) before anything starts; `environment_check(config)` runs
+    after the run's own input checks, before the source opens (envkit passes its doctor here).
     """
     from posemamba.live import preflight
 
     if config.stride < 1:
-        raise UsageError(f"--stride {config.stride} must be at least 1", fix="use --stride 1 or more")
+        raise PoseMambaError(f"--stride {config.stride} must be at least 1", fix="use --stride 1 or more")
     if config.window is not None and not 1 <= config.window <= WINDOW:
-        raise UsageError(
+        raise PoseMambaError(
             f"--window {config.window} is not 1..{WINDOW}",
             fix=f"use --window auto (the default) or 1..{WINDOW}",
         )
     if not config.max_age_s > 0:
-        raise UsageError(f"--max-3d-age {config.max_age_s} must be positive", fix="use --max-3d-age 0.5")
+        raise PoseMambaError(f"--max-3d-age {config.max_age_s} must be positive", fix="use --max-3d-age 0.5")
     preflight.check(config)
+    if environment_check is not None:
+        environment_check(config)
+    preflight.check_display(config)
     spec = choose_source(config.source)
     source: Source = open_source(spec)
     closers: list = [source.close]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ENVKIT = [sys.executable, "-m", "envkit"]
-LIVE = [sys.executable, "-m", "posemamba.live"]
+LIVE = [*ENVKIT, "run", "live-pose", "--native"]
 
 
 def run(

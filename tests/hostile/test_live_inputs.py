@@ -23,7 +23,7 @@ TINY = FIXTURES / "posemamba" / "tiny_f27_d32_l2_checkpoint.bin"
 
 
 def live(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return run([*LIVE, "--native", "--headless", *args], env=env)
+    return run([*LIVE, "--headless", *args], env=env)
 
 
 def _chunk(folder: Path, index: int, first_frame: int, frames: int = 30) -> None:
@@ -166,7 +166,7 @@ def test_sigkill_then_rerun_is_refused_and_recover_keeps_every_frame(
 ):
     out = tmp_path / "rec"
     process = subprocess.Popen(
-        [*LIVE, "--native", "--headless", "--source", str(demo_video), "--out", str(out)],
+        [*LIVE, "--headless", "--source", str(demo_video), "--out", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -57,11 +57,11 @@ def checkpoint() -> Path:
 
 
 def live_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "posemamba.live", "--native", *args]
+    return [sys.executable, "-m", "envkit", "run", "live-pose", "--native", *args]
 
 
 def run_live(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`python -m posemamba.live --native ARGS` (what `envkit run live-pose --native` runs)."""
+    """`envkit run live-pose --native ARGS`: posemamba.live with envkit's doctor before it."""
     return subprocess.run(
         live_command(*args), capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ)
     )

@@ -78,13 +78,20 @@ def test_realsense_without_a_camera(tmp_path, mediapipe_installed) -> None:
     _assert_usage_error(done, "realsense_env", "no device")
 
 
-def test_without_native_points_at_it(tmp_path) -> None:
+def test_the_library_cli_has_no_native_flag_and_its_own_error_prefix(tmp_path) -> None:
+    """`--native` is envkit's (run here, not in the container); posemamba.live always runs here."""
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "posemamba.live", "--headless", "--out", str(tmp_path)],
+    native = subprocess.run([sys.executable, "-m", "posemamba.live", "--native"],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert native.returncode == 2 and "No such option: --native" in native.stderr
+    done = subprocess.run([sys.executable, "-m", "posemamba.live", "--headless"],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
-    _assert_usage_error(done, "--native")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "posemamba: error: --headless without --out would show and keep nothing — fix: add --out DIR"
+    ]
 
 
 def test_register_adds_live_pose_to_a_run_group(tmp_path) -> None:
@@ -92,20 +99,21 @@ def test_register_adds_live_pose_to_a_run_group(tmp_path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from envkit.errors import UsageError
+    from posemamba.errors import PoseMambaError
     from posemamba.live.cli import register
 
     app, run_app = typer.Typer(), typer.Typer()
     app.add_typer(run_app, name="run")
     register(run_app)
     help_text = CliRunner().invoke(app, ["run", "live-pose", "--help"]).output
-    for option in ("--native", "--source", "--estimator", "--checkpoint", "--stride", "--flip-tta",
+    for option in ("--source", "--estimator", "--checkpoint", "--stride", "--flip-tta",
                    "--headless", "--out", "--max-frames"):  # fmt: skip
         assert option in help_text
-    result = CliRunner().invoke(app, ["run", "live-pose", "--native", "--headless", "--out", str(tmp_path),
+    assert "--native" not in help_text
+    result = CliRunner().invoke(app, ["run", "live-pose", "--headless", "--out", str(tmp_path),
                                       "--source", "webcam:x"])  # fmt: skip
-    assert isinstance(result.exception, UsageError)
-    assert "webcam:N" in result.exception.one_line()
+    assert isinstance(result.exception, PoseMambaError)
+    assert "webcam:N" in str(result.exception)
 
 
 @pytest.mark.parametrize(

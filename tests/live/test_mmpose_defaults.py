@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from envkit.errors import UsageError
 from envkit.recipes import load_recipe
 from envkit.render import render_context
+from posemamba.errors import PoseMambaError
 from posemamba.live import cli
 from posemamba.live.estimators import mmpose_topdown
 from tests.live.conftest import error_lines, run_live
@@ -31,7 +32,7 @@ def _parsed(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str
     """The LiveConfig the command builds from `args` and `env` (the pipeline itself is not run)."""
     captured = []
 
-    def fake_run(config):
+    def fake_run(config, environment_check=None):
         captured.append(config)
         raise UsageError("stopped before the pipeline", fix="none")
 
@@ -40,7 +41,7 @@ def _parsed(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str
     monkeypatch.setattr("posemamba.live.run", fake_run)
     app = typer.Typer(add_completion=False)
     app.command()(cli.live_pose)
-    result = runner.invoke(app, ["--native", "--estimator", "mmpose", *args], env=env)
+    result = runner.invoke(app, ["--estimator", "mmpose", *args], env=env)
     assert isinstance(result.exception, UsageError), result.output
     return captured[0]
 
@@ -107,7 +108,7 @@ def test_a_config_is_a_file_or_a_path_inside_mmpose_mim(fake_mmpose: Path, tmp_p
     own = tmp_path / "mine.py"
     own.write_text("# mine\n")
     assert resolve(str(own), default, "--pose2d-config") == str(own)
-    with pytest.raises(UsageError, match=r"--pose2d-config /nowhere/x\.py does not exist"):
+    with pytest.raises(PoseMambaError, match=r"--pose2d-config /nowhere/x\.py does not exist"):
         resolve("/nowhere/x.py", default, "--pose2d-config")
-    with pytest.raises(UsageError, match=r"bundled config configs/absent\.py is missing"):
+    with pytest.raises(PoseMambaError, match=r"bundled config configs/absent\.py is missing"):
         resolve("configs/absent.py", default, "--pose2d-config")

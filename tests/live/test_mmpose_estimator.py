@@ -39,7 +39,7 @@ def test_rtmdet_rtmpose_with_random_weights(tmp_path, mmpose_python, demo_video)
     configs = {"ENVKIT_DET_CONFIG": DEFAULT_DET_CONFIG, "ENVKIT_POSE2D_CONFIG": DEFAULT_POSE_CONFIG}
     env = {**os.environ, "PYTHONPATH": str(ROOT), **configs}
     done = subprocess.run(
-        [str(mmpose_python), "-m", "posemamba.live", "--native", "--headless", "--estimator", "mmpose",
+        [str(mmpose_python), "-m", "posemamba.live", "--headless", "--estimator", "mmpose",
          "--pose2d-checkpoint", "random", "--det-checkpoint", "random", "--det-threshold", "0",
          "--source", str(demo_video), "--max-frames", str(FRAMES), "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600, env=env,
@@ -69,7 +69,7 @@ def test_missing_mmpose_checkpoint_is_a_usage_error(tmp_path, mmpose_python, dem
     pins = ("ENVKIT_POSE2D_CHECKPOINT", "ENVKIT_DET_CHECKPOINT", "ENVKIT_POSE2D_CONFIG", "ENVKIT_DET_CONFIG")
     env = {**{k: v for k, v in os.environ.items() if k not in pins}, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [str(mmpose_python), "-m", "posemamba.live", "--native", "--headless", "--estimator", "mmpose",
+        [str(mmpose_python), "-m", "posemamba.live", "--headless", "--estimator", "mmpose",
          "--source", str(demo_video), "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip

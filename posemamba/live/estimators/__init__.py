@@ -6,7 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.types import Frame, Person2D
 
 ESTIMATORS = ("mediapipe", "mmpose")
@@ -33,7 +33,7 @@ def bbox_of(keypoints: np.ndarray, scores: np.ndarray, min_score: float = 0.3) -
 def make_estimator(name: str, *, pose_config=None, pose_checkpoint=None, det_config=None,
                    det_checkpoint=None, det_threshold: float = 0.3,
                    device: str = "cpu") -> Estimator:  # fmt: skip
-    """The estimator called `name` (see ESTIMATORS); UsageError when its package is missing."""
+    """The estimator called `name` (see ESTIMATORS); PoseMambaError when its package is missing."""
     if name == "mediapipe":
         from posemamba.live.estimators.mediapipe_pose import MediaPipePose
 
@@ -49,4 +49,4 @@ def make_estimator(name: str, *, pose_config=None, pose_checkpoint=None, det_con
             device=device,
             bbox_threshold=det_threshold,
         )
-    raise UsageError(f"unknown estimator {name!r}", fix=f"use one of: {', '.join(ESTIMATORS)}")
+    raise PoseMambaError(f"unknown estimator {name!r}", fix=f"use one of: {', '.join(ESTIMATORS)}")

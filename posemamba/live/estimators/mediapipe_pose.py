@@ -11,7 +11,7 @@ import os
 import cv2
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.estimators import bbox_of
 from posemamba.live.types import Frame, Person2D
 
@@ -31,7 +31,7 @@ class MediaPipePose:
         try:
             from mediapipe.python.solutions import pose as mp_pose
         except ImportError as error:
-            raise UsageError(
+            raise PoseMambaError(
                 f"the mediapipe estimator needs mediapipe ({error})",
                 fix="pip install 'envkit[mediapipe]' (mediapipe==0.10.21, the last release that ships "
                 "its pose model in the wheel)",

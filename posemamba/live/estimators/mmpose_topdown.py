@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.types import Frame, Person2D
 
 DEFAULT_POSE_CONFIG = "configs/body_2d_keypoint/rtmpose/coco/rtmpose-m_8xb256-420e_coco-256x192.py"
@@ -28,7 +28,7 @@ def _mim_file(relative: str) -> Path:
 
     path = Path(mmpose.__file__).parent / ".mim" / relative
     if not path.is_file():
-        raise UsageError(
+        raise PoseMambaError(
             f"mmpose's bundled config {relative} is missing ({path})",
             fix="install mmpose from its wheel, not editable (an editable install has no mmpose/.mim), "
             "or pass --pose2d-config/--det-config",
@@ -44,14 +44,16 @@ def _config(value: str | None, default: str, option: str) -> str:
     if path.is_file():
         return str(path)
     if path.is_absolute():
-        raise UsageError(f"{option} {path} does not exist", fix=f"pass {option} PATH to an existing config")
+        raise PoseMambaError(
+            f"{option} {path} does not exist", fix=f"pass {option} PATH to an existing config"
+        )
     return str(_mim_file(value))
 
 
 def _checkpoint(value, option: str) -> str | None:
-    """The local checkpoint path for mmpose/mmdet's init (None: random weights); UsageError if absent."""
+    """The local checkpoint path for mmpose/mmdet's init (None: random weights); PoseMambaError if absent."""
     if value is None:
-        raise UsageError(
+        raise PoseMambaError(
             f"the mmpose estimator needs {option} (a local .pth)",
             fix=f"pass {option} PATH (in the GPU images it defaults to their pinned checkpoint), "
             f"or {option} {RANDOM} for random weights (plumbing tests only)",
@@ -60,7 +62,7 @@ def _checkpoint(value, option: str) -> str | None:
         return None
     path = Path(value).expanduser()
     if not path.is_file():
-        raise UsageError(f"{option} {path} does not exist", fix=f"pass {option} PATH to an existing .pth")
+        raise PoseMambaError(f"{option} {path} does not exist", fix=f"pass {option} PATH to an existing .pth")
     return str(path)
 
 
@@ -80,7 +82,7 @@ class MMPoseTopDown:
             from mmpose.evaluation.functional import nms
             from mmpose.utils import adapt_mmdet_pipeline
         except Exception as error:  # ImportError, or torchvision's RuntimeError (openmmlab-install.md 6c)
-            raise UsageError(
+            raise PoseMambaError(
                 f"the mmpose estimator cannot import the OpenMMLab stack: {type(error).__name__}: {error}",
                 fix="run `envkit doctor --only mmcv_ext mm_versions torchvision_match` for the cause",
             ) from error

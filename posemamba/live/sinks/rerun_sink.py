@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.draw import skeletons_3d
 from posemamba.live.types import H36M_EDGES, Frame, TrackedPerson
 
@@ -18,7 +18,7 @@ class RerunSink:
         try:
             import rerun as rr
         except ImportError as error:
-            raise UsageError(f"--rerun needs rerun-sdk ({error})", fix="pip install rerun-sdk") from error
+            raise PoseMambaError(f"--rerun needs rerun-sdk ({error})", fix="pip install rerun-sdk") from error
         self._rr = rr
         rr.init("envkit-live-pose")
         if out is not None:

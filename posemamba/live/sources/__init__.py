@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.types import Frame
 
 RECORDING_SUFFIXES = (".bag", ".db3")
@@ -36,7 +36,7 @@ class Source(Protocol):
 
 
 def open_source(spec: str) -> Source:
-    """The source named by `spec`; UsageError (exit 2) with the fix when it cannot be opened."""
+    """The source named by `spec`; PoseMambaError (exit 2) with the fix when it cannot be opened."""
     spec = spec.strip()
     if spec == "realsense":
         from posemamba.live.sources.realsense import RealSenseSource
@@ -47,14 +47,14 @@ def open_source(spec: str) -> Source:
 
         _, _, number = spec.partition(":")
         if not (number.isascii() and number.isdigit() and len(number) <= 3):  # '²'.isdigit() is True
-            raise UsageError(
+            raise PoseMambaError(
                 f"--source {spec[:40]!r}: a webcam is webcam:N with N the camera index (0..999)",
                 fix="use --source webcam:0",
             )
         return WebcamSource(int(number))
     path = Path(spec).expanduser()
     if not path.exists():
-        raise UsageError(
+        raise PoseMambaError(
             f"--source {spec!r} is not a file, 'realsense' or 'webcam:N'",
             fix="give an existing video or .bag/.db3 recording, --source realsense, or --source webcam:0",
         )

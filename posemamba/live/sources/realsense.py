@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.sources import SourceLost
 from posemamba.live.types import Frame, Intrinsics
 
@@ -30,7 +30,7 @@ def _import_rs():
     try:
         import pyrealsense2 as rs
     except ImportError as error:
-        raise UsageError(
+        raise PoseMambaError(
             f"pyrealsense2 is not importable ({error})",
             fix="pip install 'envkit[realsense]' (Debian also needs libusb-1.0-0)",
         ) from error
@@ -50,7 +50,7 @@ class RealSenseSource:
         try:
             profile = self._pipeline.start(config)
         except RuntimeError as error:
-            raise UsageError(
+            raise PoseMambaError(
                 f"{name}: RealSense pipeline did not start: {error}",
                 fix="check the camera with `envkit doctor --only realsense_env realsense_usb`"
                 if live
@@ -72,7 +72,7 @@ class RealSenseSource:
         """The first connected camera at 640x480 colour + depth, 30 fps."""
         rs = _import_rs()
         if len(rs.context().query_devices()) == 0:
-            raise UsageError(
+            raise PoseMambaError(
                 "no RealSense camera is connected (pyrealsense2 sees 0 devices)",
                 fix="plug the camera into USB 3 (`envkit doctor --only realsense_env realsense_usb`), "
                 "or use --source PATH / webcam:N",

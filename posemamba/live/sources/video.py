@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.types import Frame
 
 
@@ -31,7 +31,7 @@ class VideoFileSource:
         ok, first = self._capture.read() if self._capture.isOpened() else (False, None)
         if not ok or first is None:
             self._capture.release()
-            raise UsageError(
+            raise PoseMambaError(
                 f"cannot read video {self.path}: OpenCV decodes no frame from it",
                 fix="give a video OpenCV can read (mp4/avi/mkv), e.g. re-encode with "
                 "`ffmpeg -i IN -c:v libx264 OUT.mp4`",

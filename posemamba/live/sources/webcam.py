@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import cv2
 
-from envkit.errors import UsageError
+from posemamba.errors import PoseMambaError
 from posemamba.live.sources import SourceLost
 from posemamba.live.types import Frame
 
@@ -25,7 +25,7 @@ class WebcamSource:
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             self._capture.release()
-            raise UsageError(
+            raise PoseMambaError(
                 f"camera {index} cannot be opened (no /dev/video{index}, or it is busy)",
                 fix="plug the camera in, check `ls /dev/video*`, in a container pass --device /dev/video"
                 f"{index}; or use --source PATH for a video file",
