@@ -12,19 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envkit.build import engines, lock
+from envkit.build.context import build_context
 from envkit.build.engines import Engine
 from envkit.errors import UsageError
 from envkit.recipes import Recipe, load_recipe
 from envkit.render import render
-from envkit.resources import project_root
+from envkit.resources import cache_dir
 
 _BUILD_ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9.\-_]*=[^\n]*$")
 _TAG = re.compile(r"^[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?$")
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ENVKIT_CACHE_DIR") or Path.home() / ".cache" / "envkit")
 
 
 def log_dir() -> Path:
@@ -36,18 +33,6 @@ def default_tag(recipe: Recipe, variant: str = "") -> str:
     """`envkit/<recipe>:<recipe hash>`, plus a short hash of what else changes the image (base, lock)."""
     suffix = f"-{hashlib.sha256(variant.encode()).hexdigest()[:8]}" if variant else ""
     return f"envkit/{recipe.name}:{recipe.hash}{suffix}"
-
-
-def build_context() -> Path:
-    """The project root: the Dockerfiles COPY pyproject.toml, envkit/, posemamba/, recipes/, checks/..."""
-    root = project_root()
-    if root is None:
-        raise UsageError(
-            "envkit build needs the envkit source tree as its build context, and this envkit is installed "
-            "from a wheel",
-            fix="run envkit build from a checkout (pip install -e .)",
-        )
-    return root
 
 
 def _pairs(values: list[str], pattern: re.Pattern[str], what: str, example: str) -> dict[str, str]:

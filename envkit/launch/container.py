@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envkit.build.plan import cache_dir
 from envkit.doctor import docker_args
 from envkit.launch.targets import Target
 from envkit.recipes import Recipe
+from envkit.resources import cache_dir
 
 CONTAINER_OUTPUT = "/out"
 # The image's user is 10001; with the host uid instead (so files in /out are the user's), $HOME must be

@@ -24,11 +24,12 @@ from rich.console import Console
 
 from envkit import __version__
 from envkit.build import choose
-from envkit.build.plan import BuildPlan, cache_dir
+from envkit.build.plan import BuildPlan
 from envkit.build.report import build, failure_lines
 from envkit.build.signatures import diagnose
 from envkit.doctor import docker_args
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
+from envkit.resources import cache_dir
 
 SCHEMA = "envkit.smoke/1"
 KERNEL_PROBE = (

@@ -22,11 +22,11 @@ import pytest
 
 from envkit.build import engines
 from envkit.recipes import load_recipe
-from tests.conftest import FIXTURES
+from tests.conftest import DOCKER_BASE, FIXTURES, default_sigint, skip_unless_docker_engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-BASE = os.environ.get("ENVKIT_BASE_TAG", "local/debian:bookworm")
+BASE = DOCKER_BASE
 TEST_LABEL = "org.envkit.test=1"
 
 
@@ -48,13 +48,7 @@ def envkit(
 
 @pytest.fixture(scope="module")
 def engine_ready() -> None:
-    if shutil.which("docker") is None:
-        pytest.skip("the docker CLI is not installed (.ci/setup.d/10-apt.sh installs docker.io)")
-    reason = engines.engine_answers()
-    if reason:
-        pytest.skip(f"no Docker engine answers ({reason}); .ci/setup.d/20-dockerd.sh starts one")
-    if docker("image", "inspect", BASE).returncode != 0:
-        pytest.skip(f"base image {BASE} is missing (.ci/setup.d/30-base-image.sh makes it)")
+    skip_unless_docker_engine()
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +319,7 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
         [sys.executable, "-m", "envkit", "build", recipe_file, "--dockerfile", str(dockerfile), "--no-cache",
          "--label", TEST_LABEL],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)},
+        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)}, preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -355,6 +349,7 @@ def test_ctrl_c_reaches_the_container_and_run_waits_for_it_to_finish(
         [sys.executable, "-m", "envkit", "run", "shell", "--recipe", recipe_file, "--image", built["tag"],
          "--output", str(output), "--", "-c", script],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not (output / "ready").exists() and time.monotonic() < deadline:
