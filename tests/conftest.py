@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: paths to the project, shared golden data and a CLI runner."""
+"""Shared pytest fixtures and helpers: paths to the project and its golden data, Xvfb, the Docker engine."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# ../shared sits beside the checkout on developer machines and in CI; tests that read the larger
-# golden files from there skip with that reason when it is absent.
-SHARED = ROOT.parent / "shared"
 
 
 # The registry-free Debian base the docker tests build FROM (.ci/setup.d/30-base-image.sh makes it).
@@ -50,11 +47,9 @@ def fixtures() -> Path:
 
 
 @pytest.fixture
-def shared_golden() -> Path:
-    path = SHARED / "golden" / "posemamba"
-    if not path.is_dir():
-        pytest.skip(f"shared golden data not found at {path} (it sits beside the checkout in CI)")
-    return path
+def golden() -> Path:
+    """PoseMamba's golden data from the original implementation (tests/fixtures/posemamba/README.md)."""
+    return FIXTURES / "posemamba"
 
 
 class XDisplay:

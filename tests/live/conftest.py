@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES
 
 # The man on the box in Sports2D's demo.mp4 (1768x994), frames 0-119, labelled by eye on frames 0,
 # 60 and 120: x 580-780, y 76-460 px. A generous margin around it.
@@ -43,17 +43,7 @@ def mediapipe_installed() -> None:
 @pytest.fixture(scope="session")
 def checkpoint() -> Path:
     """PoseMamba-S with the golden checkpoint's (random) weights: real shapes, a fine test lifter."""
-    import posemamba
-
-    if not hasattr(posemamba, "load"):
-        pytest.skip("posemamba.load is not available yet (the PoseMamba model part is not merged)")
-    for path in (
-        FIXTURES / "posemamba" / "posemamba_s_checkpoint.bin",
-        SHARED / "golden" / "posemamba" / "posemamba_s_checkpoint.bin",
-    ):
-        if path.is_file():
-            return path
-    pytest.skip("no PoseMamba-S checkpoint in tests/fixtures/posemamba or ../shared/golden/posemamba")
+    return FIXTURES / "posemamba" / "posemamba_s_checkpoint.bin"
 
 
 def live_command(*args: str) -> list[str]:
