@@ -31,3 +31,11 @@ class FailedError(EnvkitError):
 
     def __init__(self, message: str, fix: str | None = None) -> None:
         super().__init__(message, fix, exit_code=EXIT_FAILED)
+
+
+def from_posemamba(error: Exception) -> EnvkitError:
+    """A posemamba.errors.PoseMambaError (message, fix, exit_code) as the envkit error the CLI prints."""
+    message, fix = getattr(error, "message", str(error)), getattr(error, "fix", None)
+    if getattr(error, "exit_code", EXIT_USAGE) == EXIT_FAILED:
+        return FailedError(message, fix)
+    return UsageError(message, fix)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 
 class PoseMambaError(ValueError):
-    """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do."""
+    """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do.
+
+    `exit_code` is what a command line exits with for it: 2 for bad input, 1 for a run that failed.
+    """
+
+    exit_code = 2
 
     def __init__(self, message: str, fix: str | None = None) -> None:
         super().__init__(f"{message} — fix: {fix}" if fix else message)
@@ -18,3 +23,9 @@ class CheckpointError(PoseMambaError):
 
 class InputShapeError(PoseMambaError):
     """A keypoint array whose shape or values the model or a conversion cannot take."""
+
+
+class RunFailedError(PoseMambaError):
+    """A run that went through and did not produce what it was asked for (e.g. no frame got a 3D pose)."""
+
+    exit_code = 1

@@ -10,7 +10,7 @@ import shutil
 
 import typer
 
-from envkit.errors import FailedError
+from envkit.errors import FailedError, from_posemamba
 
 
 def live_pose(argv: list[str]) -> int:
@@ -25,12 +25,17 @@ def live_pose(argv: list[str]) -> int:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.callback()(lambda: None)  # a group, so `live-pose` is a subcommand as in `envkit run live-pose`
     cli.register(app)
+    from posemamba.errors import PoseMambaError
+
     try:
         # Standalone: its option errors print with click's message and exit 2, typer.Exit(130) exits 130;
-        # envkit's UsageError passes through to envkit's main (one line, exit 2).
+        # envkit's UsageError passes through to envkit's main (one line, exit 2), and so does posemamba's
+        # own error (exit 1 for a run asked for 3D that got none, 2 for bad input).
         app(args=["live-pose", "--native", *argv], prog_name="envkit run")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except PoseMambaError as error:
+        raise from_posemamba(error) from None
     return 0
 
 

@@ -2,6 +2,10 @@
 
 `live_pose` is a typer command function; envkit's `run` command group registers it with
 `register(run_app)`. Everything it does goes through `posemamba.live.run(LiveConfig)`.
+
+Exit codes: 0 the run ended (source over, --max-frames, q); 1 a run given a --checkpoint that got a 3D
+pose in no frame (RunFailedError: the last line says why and what to do); 2 bad input (one line with the
+fix); 130 Ctrl-C and 143 SIGTERM (the recording is complete).
 """
 
 from __future__ import annotations
@@ -29,8 +33,11 @@ def live_pose(
         ),
     ] = None,
     estimator: Annotated[
-        str, typer.Option("--estimator", help="2D estimator: mediapipe | mmpose.")
-    ] = "mediapipe",
+        str,
+        typer.Option(
+            "--estimator", help="2D estimator: mediapipe | mmpose | auto (the first of them installed)."
+        ),
+    ] = "auto",
     checkpoint: Annotated[
         Path | None,
         typer.Option(
@@ -94,9 +101,10 @@ def live_pose(
     ] = 0.3,
     rerun: Annotated[bool, typer.Option("--rerun", help="Also log to Rerun (needs rerun-sdk).")] = False,
 ) -> None:
-    """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
+    """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live. Exit 0 done, 1 asked for 3D
+    (--checkpoint) and no frame got it, 2 bad input, 130 Ctrl-C, 143 SIGTERM."""
     from posemamba.live import LiveConfig, run
-    from posemamba.live.pipeline import summary_lines
+    from posemamba.live.pipeline import no_3d_error, summary_lines
 
     if not native:
         raise UsageError(
@@ -132,6 +140,9 @@ def live_pose(
         typer.echo(line)
     if summary.stop_reason in INTERRUPTED:
         raise typer.Exit(INTERRUPTED[summary.stop_reason])
+    failure = no_3d_error(summary)
+    if failure is not None:
+        raise failure
 
 
 def register(run_app: typer.Typer) -> None:
@@ -144,12 +155,16 @@ def main() -> None:
     import sys
 
     from envkit.cli import print_error
-    from envkit.errors import EnvkitError
+    from envkit.errors import EnvkitError, from_posemamba
+    from posemamba.errors import PoseMambaError
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command(help=HELP)(live_pose)
     try:
         app()
+    except PoseMambaError as error:
+        print_error(from_posemamba(error))
+        sys.exit(error.exit_code)
     except EnvkitError as error:
         print_error(error)
         sys.exit(error.exit_code)
