@@ -19,17 +19,13 @@ WALKER_FRAMES = 120
 
 @pytest.fixture(scope="session")
 def demo_video() -> Path:
-    from posemamba.live.demo import cache_dir, find_demo_video
+    """Sports2D's demo.mp4: installed, cached, or fetched from PyPI now as live-pose does on first use."""
+    from posemamba.live.demo import DemoVideoError, demo_video
 
-    found = find_demo_video()
-    if found is None:
-        failed = cache_dir() / "data.failed"
-        why = failed.read_text().strip() if failed.is_file() else "not fetched"
-        pytest.skip(
-            f"Sports2D's demo.mp4 is absent ({why}); .ci/setup.d/50-live-pose-data.sh puts it in the "
-            "envkit cache, or pip install --no-deps sports2d==0.8.34"
-        )
-    return found
+    try:
+        return demo_video()
+    except DemoVideoError as error:
+        pytest.skip(f"Sports2D's demo.mp4 is not here and could not be fetched: {error}")
 
 
 @pytest.fixture(scope="session")
