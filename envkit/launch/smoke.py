@@ -29,6 +29,7 @@ from envkit.build.report import build, failure_lines
 from envkit.build.signatures import diagnose
 from envkit.doctor import docker_args
 from envkit.launch.container import CONTAINER_HOME, CONTAINER_OUTPUT
+from envkit.resources import cache_dir
 
 SCHEMA = "envkit.smoke/1"
 KERNEL_PROBE = (
@@ -206,12 +207,12 @@ class SmokeRun:
         return StepResult("kernels", "fail", f"kernel check failed: {status.get('reason')}", details=status)
 
     def host_clip(self) -> Path | None:
-        """--clip, else the demo clip the live-pose part finds on this host (installed or cached)."""
+        """--clip, else the demo clip the live-pose part caches on this host (posemamba/live/demo.py; not
+        imported: `import posemamba` needs torch, which a runner that only builds and smokes may lack)."""
         if self.clip is not None:
             return self.clip
-        from posemamba.live.demo import find_demo_video
-
-        return find_demo_video()
+        cached = cache_dir() / "live-pose" / "sports2d" / "demo.mp4"
+        return cached if cached.is_file() else None
 
     def step_live_pose(self) -> StepResult:
         probe = self._in_image(["python3", "-c", LIVE_PROBE], timeout=300)
