@@ -307,8 +307,11 @@ def test_smoke_reports_each_step_in_one_json(built: dict, workspace: Path, recip
     assert summary["exit_code"] == done.returncode == 0
 
 
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl_c", "sigterm"]
+)
 def test_ctrl_c_cancels_the_build_and_keeps_the_log(
-    workspace: Path, recipe_file: str, tmp_path: Path
+    workspace: Path, recipe_file: str, tmp_path: Path, signum: int, code: int
 ) -> None:
     if engines.detect().kind == "sdk":
         pytest.skip("the SDK builder cannot be cancelled from the client; this tests the CLI engines")
@@ -330,9 +333,9 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
     else:
         process.kill()
         pytest.fail("the slow step never started")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130 and "Traceback" not in stderr
+    assert process.returncode == code and "Traceback" not in stderr
     log = found[0]
     assert f"the log so far: {log}" in stderr
     assert log.read_text().rstrip().endswith("# interrupted (Ctrl-C): the build was cancelled")
