@@ -129,8 +129,6 @@ def test_golden_models_end_to_end_with_the_cuda_backend(device, golden, variant,
 
     import posemamba
 
-    if not hasattr(posemamba, "load"):
-        pytest.skip("posemamba.load is not in this checkout yet (the posemamba part)")
     monkeypatch.setitem(os.environ, "POSEMAMBA_SCAN_BACKEND", "cuda")
     model = posemamba.load(golden / f"posemamba_{variant}_checkpoint.bin", device=str(device))
     io = np.load(golden / f"posemamba_{variant}_io.npz")
