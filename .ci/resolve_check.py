@@ -9,10 +9,12 @@ every candidate it tries costs its full size.
     resolve_check.py --log FILE              check the log of an install that ran (pip without -q)
     resolve_check.py [-c FILE] SPEC [SPEC..] resolve each SPEC alone (pip install --dry-run
                                              --ignore-installed, as into an empty venv) and check it
+    resolve_check.py [-c FILE] --each-extra  the same for ".[EXTRA]", every extra in pyproject.toml
+                                             but dev (which the install itself covers)
 
 Prints one line per resolve (packages, MB fetched, seconds) and, for a backtracking one, each package with
 the versions pip fetched. Exit 0 when every resolve took one version of each package, 1 otherwise, 2 when
-pip itself failed. Needs `packaging` (installed with envkit).
+pip itself failed. Runs with envkit installed (it reads pyproject.toml with envkit's tomllib).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+
+from envkit._toml import tomllib
 
 # What pip prints for each candidate it fetches: a download, a cache hit, or a local file (find-links).
 _FETCHED = re.compile(
@@ -114,16 +118,25 @@ def dry_run(spec: str, constraint: str | None) -> tuple[str, float]:
     return done.stdout + done.stderr, seconds
 
 
+def extras(pyproject: Path) -> list[str]:
+    """Every optional-dependency group of the project but dev, as ".[name]" specs."""
+    groups = tomllib.loads(pyproject.read_text())["project"].get("optional-dependencies", {})
+    return [f".[{name}]" for name in groups if name != "dev"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--log", type=Path, help="check the output of an install that ran")
     parser.add_argument("-c", "--constraint", help="pip constraints file for the dry runs")
+    parser.add_argument("--each-extra", action="store_true", help="every extra of ./pyproject.toml but dev")
     parser.add_argument("specs", nargs="*", help='requirement specs, e.g. ".[mediapipe]"')
     args = parser.parse_args()
+    if args.each_extra:
+        args.specs += extras(Path("pyproject.toml"))
     if not args.log and not args.specs:
-        parser.error("give --log FILE or at least one SPEC")
+        parser.error("give --log FILE, --each-extra or at least one SPEC")
     ok = True
     if args.log:
         ok = verdict(str(args.log), args.log.read_text(errors="replace")) and ok

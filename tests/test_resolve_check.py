@@ -40,3 +40,11 @@ def test_the_command_fails_on_backtracking_and_passes_a_straight_resolve() -> No
     good = subprocess.run([*check, LOGS / "realsense-straight.log"], capture_output=True, text=True)
     assert good.returncode == 0, good.stdout
     assert good.stdout.count("\n") == 1 and "FAILED" not in good.stdout
+
+
+def test_each_extra_means_every_optional_dependency_group_but_dev() -> None:
+    from envkit._toml import tomllib
+
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    specs = _module().extras(ROOT / "pyproject.toml")
+    assert specs == [f".[{name}]" for name in groups if name != "dev"] and ".[mediapipe]" in specs
