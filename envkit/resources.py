@@ -1,23 +1,33 @@
-"""Where envkit's things are: the data folders (recipes/, dockerfiles/, checks/, kernels/) in a checkout or
-an installed wheel, the cache and log folders, and the file of injected host facts.
+"""Where envkit's files are: the data folders (recipes/, dockerfiles/, checks/, kernels/), the project files
+(pyproject.toml, README.md), in a checkout or in an installed wheel; the cache and log folders; and the
+file of injected host facts.
 
-In a checkout they are top-level folders beside the `envkit` package; a wheel carries them under
-`envkit/_data/` (pyproject's force-include). This is the only place that knows both layouts.
+In a checkout the data folders and project files sit at the top level beside the `envkit` package; a wheel
+carries them under `envkit/_data/` (pyproject's force-include). This is the only place that knows both
+layouts.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from envkit.errors import UsageError
 from posemamba.cache import cache_dir as posemamba_cache_dir
 
 DataFolder = Literal["recipes", "dockerfiles", "checks", "kernels"]
+DATA_FOLDERS: tuple[DataFolder, ...] = ("recipes", "dockerfiles", "checks", "kernels")
+PACKAGES = ("envkit", "posemamba")
+# The top-level files a wheel carries under envkit/_data/project/ (pyproject's force-include), so that a
+# wheel install can give `envkit build` the same source tree a checkout gives.
+PROJECT_FILES = ("pyproject.toml", "README.md")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_WHEEL_DATA = PurePosixPath("envkit", "_data")
 
 
 def data_dir(name: DataFolder) -> Path:
@@ -69,3 +79,28 @@ def injected_facts(explicit: dict[str, Any] | None = None) -> dict[str, Any]:
     if not isinstance(facts, dict):
         raise UsageError(f"{FACTS_ENV}={path} holds no JSON object", fix=f"unset {FACTS_ENV}")
     return facts
+
+
+def _checkout_path(installed: PurePosixPath) -> PurePosixPath | None:
+    """Where a file the wheel installed (path relative to site-packages) sits in a checkout; None: not
+    part of the source tree (dist-info, scripts, files Python compiled at install time)."""
+    parts = installed.parts
+    if not parts or parts[0] not in PACKAGES or "__pycache__" in parts:
+        return None
+    if installed.is_relative_to(_WHEEL_DATA / "project"):
+        return installed.relative_to(_WHEEL_DATA / "project")
+    if installed.is_relative_to(_WHEEL_DATA):
+        inside = installed.relative_to(_WHEEL_DATA)
+        return inside if inside.parts[0] in DATA_FOLDERS else None
+    return installed
+
+
+def installed_source_files() -> Iterator[tuple[PurePosixPath, Path, str]]:
+    """(path in a checkout, installed file, the wheel's hash of it) for every source file a wheel install
+    carries: the two packages, the data folders and the project files, as the wheel's RECORD lists them."""
+    distribution = metadata.distribution("envkit")
+    for entry in distribution.files or []:
+        where = _checkout_path(PurePosixPath(str(entry)))
+        if where is not None:
+            digest = f"{entry.hash.mode}={entry.hash.value}" if entry.hash else ""
+            yield where, Path(str(distribution.locate_file(entry))), digest

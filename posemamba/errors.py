@@ -4,7 +4,12 @@ from __future__ import annotations
 
 
 class PoseMambaError(ValueError):
-    """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do."""
+    """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do.
+
+    `exit_code` is what a command line exits with for it: 2 for bad input, 1 for a run that failed.
+    """
+
+    exit_code = 2
 
     exit_code = 2  # what a command line exits with (2: bad input; RecordingError: 1, a failed run)
 
@@ -26,8 +31,12 @@ class MotionDataError(PoseMambaError):
     """Motion-capture clips (pybullet's DeepMimic files) that are missing, unreadable or of another layout."""
 
 
-class RecordingError(PoseMambaError):
-    """A recording that could not be written or completed; the message says what is saved. Exit code 1:
-    the run failed, the input was fine."""
+class RunFailedError(PoseMambaError):
+    """A run that went through and did not produce what it was asked for (e.g. no frame got a 3D pose).
+    Exit code 1: the input was fine, the run failed."""
 
     exit_code = 1
+
+
+class RecordingError(RunFailedError):
+    """A recording that could not be written or completed; the message says what is saved."""

@@ -1,16 +1,44 @@
-"""Shared pytest fixtures: paths to the project, shared golden data and a CLI runner."""
+"""Shared pytest fixtures and helpers: paths to the project and its golden data, Xvfb, the Docker engine."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# ../shared sits beside the checkout on developer machines and in CI; tests that read the larger
-# golden files from there skip with that reason when it is absent.
-SHARED = ROOT.parent / "shared"
+
+
+# The registry-free Debian base the docker tests build FROM (.ci/setup.d/30-base-image.sh makes it).
+DOCKER_BASE = os.environ.get("ENVKIT_BASE_TAG", "local/debian:bookworm")
+
+
+def skip_unless_docker_engine() -> None:
+    """Skip, saying why and what sets it up, unless the docker CLI, an engine and DOCKER_BASE are here."""
+    from envkit.build import engines
+
+    if shutil.which("docker") is None:
+        pytest.skip("the docker CLI is not installed (.ci/setup.d/10-apt.sh installs docker.io)")
+    reason = engines.engine_answers()
+    if reason:
+        pytest.skip(f"no Docker engine answers ({reason}); .ci/setup.d/20-dockerd.sh starts one")
+    inspect = subprocess.run(["docker", "image", "inspect", DOCKER_BASE], capture_output=True, timeout=120)
+    if inspect.returncode != 0:
+        pytest.skip(f"base image {DOCKER_BASE} is missing (.ci/setup.d/30-base-image.sh makes it)")
+
+
+def default_sigint() -> None:
+    """preexec_fn for a child a test sends SIGINT to: the default disposition, whatever ours is.
+
+    A job started in the background by a non-interactive shell (`cmd &`, a CI runner) inherits SIGINT as
+    ignored, and an ignored signal stays ignored across exec: the child would never see the test's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
@@ -19,11 +47,9 @@ def fixtures() -> Path:
 
 
 @pytest.fixture
-def shared_golden() -> Path:
-    path = SHARED / "golden" / "posemamba"
-    if not path.is_dir():
-        pytest.skip(f"shared golden data not found at {path} (it sits beside the checkout in CI)")
-    return path
+def golden() -> Path:
+    """PoseMamba's golden data from the original implementation (tests/fixtures/posemamba/README.md)."""
+    return FIXTURES / "posemamba"
 
 
 class XDisplay:

@@ -201,13 +201,51 @@ def test_render_to_a_file(tmp_path: Path) -> None:
     assert out.read_text() == render(load_recipe("cpu"))
 
 
-def test_render_option_misuse_is_a_usage_error() -> None:
-    result = runner.invoke(app, ["render", "--all"])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--all"],
+            "--all needs one of --write (a checkout's committed Dockerfiles) or -o DIR"
+            " — fix: run `envkit render --all -o DIR`, or `envkit render --all --write` in a checkout",
+        ),
+        (
+            ["--all", "--write", "-o", "x"],
+            "--all needs one of --write (a checkout's committed Dockerfiles) or -o DIR"
+            " — fix: run `envkit render --all -o DIR`, or `envkit render --all --write` in a checkout",
+        ),
+        (
+            ["--all", "-o", "x", "--base-image", "local/x:1"],
+            "--all renders the shipped recipes as they are — fix: drop --base-image",
+        ),
+        (
+            ["cpu", "--write"],
+            "--write goes with --all — fix: run `envkit render --all --write`, or use -o FILE",
+        ),
+    ],
+)
+def test_render_option_misuse_is_a_usage_error(args: list[str], line: str) -> None:
+    result = runner.invoke(app, ["render", *args])
     assert isinstance(result.exception, UsageError)
-    assert result.exception.one_line() == (
-        "--all writes the committed Dockerfiles and takes no other option"
-        " — fix: run `envkit render --all --write`"
-    )
+    assert result.exception.one_line() == line
+
+
+def test_render_all_into_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "dockerfiles"
+    result = runner.invoke(app, ["render", "--all", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.stem for path in out.glob("*.Dockerfile")) == recipe_names()
+    assert (out / "cpu.Dockerfile").read_text() == render(load_recipe("cpu"))
+
+
+def test_render_all_write_refuses_outside_a_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel install has no checkout: --write would overwrite files inside site-packages."""
+    monkeypatch.setattr("envkit.commands.render.project_root", lambda: None)
+    written = []
+    monkeypatch.setattr("envkit.commands.render._write", lambda path, *_: written.append(path))
+    result = runner.invoke(app, ["render", "--all", "--write"])
+    assert isinstance(result.exception, UsageError) and written == []
+    assert result.exception.fix == "write them elsewhere with `envkit render --all -o DIR`"
 
 
 def test_render_all_write_regenerates_into_the_data_folder(

@@ -1,8 +1,9 @@
 """Locks: what a built image really holds (base image IDs, pip freeze, apt versions), and the pins a locked
 build installs.
 
-A lock is `recipes/locks/<recipe>.lock.json` for a shipped recipe, `<recipe>.lock.json` beside a recipe
-given by path, or `<lock dir>/<recipe>.lock.json` with --lock-dir. Schema `envkit.lock/1` (docs/build.md).
+A lock is `recipes/locks/<recipe>.lock.json` for a shipped recipe in a checkout (`<cache>/locks/` when envkit
+is installed from a wheel: never inside the installed package), `<recipe>.lock.json` beside a recipe given
+by path, or `<lock dir>/<recipe>.lock.json` with --lock-dir. Schema `envkit.lock/1` (docs/build.md).
 A locked build feeds the lock's `pip` pins into the recipe's pip constraints, which the templates write to
 /opt/envkit/constraints.txt and pass to every pip command (`-c`). apt versions are recorded and compared
 after a locked build, not pinned: Debian mirrors keep only the current version of a package.
@@ -26,7 +27,7 @@ from envkit.containers.run import RunOptions, docker_run_argv
 from envkit.errors import FailedError, UsageError, quoted
 from envkit.recipes import Recipe
 from envkit.recipes.values import check_requirement, check_version
-from envkit.resources import data_dir
+from envkit.resources import cache_dir, data_dir, project_root
 
 SCHEMA = "envkit.lock/1"
 _SEPARATOR = "---envkit-apt---"
@@ -45,7 +46,8 @@ def default_path(recipe: Recipe, lock_dir: Path | None = None) -> Path:
         return lock_dir / f"{recipe.name}.lock.json"
     shipped = data_dir("recipes")
     if recipe.path.resolve().parent == shipped.resolve():
-        return shipped / "locks" / f"{recipe.name}.lock.json"
+        folder = shipped / "locks" if project_root() is not None else cache_dir() / "locks"
+        return folder / f"{recipe.name}.lock.json"
     return recipe.path.with_name(f"{recipe.path.stem}.lock.json")
 
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envkit.build import engines, lock
+from envkit.build.context import build_context
 from envkit.build.engines import Engine
 from envkit.errors import UsageError, quoted
 from envkit.recipes import Recipe, load_recipe, rebase_recipe
 from envkit.recipes.values import check_raw
 from envkit.render import render
 from envkit.render_check import instructions
-from envkit.resources import log_dir, project_root
+from envkit.resources import log_dir
 
 # fullmatch, so a trailing newline is refused; the VALUE part is checked with check_raw (no control chars).
 _BUILD_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
@@ -30,18 +31,6 @@ def default_tag(recipe: Recipe, variant: str = "") -> str:
     """`envkit/<recipe>:<recipe hash>`, plus a short hash of what else changes the image (base, lock)."""
     suffix = f"-{hashlib.sha256(variant.encode()).hexdigest()[:8]}" if variant else ""
     return f"envkit/{recipe.name}:{recipe.hash}{suffix}"
-
-
-def build_context() -> Path:
-    """The project root: the Dockerfiles COPY pyproject.toml, envkit/, posemamba/, recipes/, checks/..."""
-    root = project_root()
-    if root is None:
-        raise UsageError(
-            "envkit build needs the envkit source tree as its build context, and this envkit is installed "
-            "from a wheel",
-            fix="run envkit build from a checkout (pip install -e .)",
-        )
-    return root
 
 
 def _pairs(values: list[str], pattern: re.Pattern[str], what: str, example: str) -> dict[str, str]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +30,26 @@ def chosen_recipe(recipe: str | None, console: Console) -> str:
     choice = choose.pick(gpus, source)
     console.print(f"recipe: [bold]{choice.recipe}[/] ({escape(choice.reason)})", highlight=False)
     return choice.recipe
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[dict[str, int]]:
+    """SIGTERM cancels the build as Ctrl-C does (the builder runs in its own session and would outlive us);
+    the dict says which signal stopped it."""
+    stopped_by: dict[str, int] = {}
+
+    def stop(signum: int, _frame) -> None:
+        stopped_by["signal"] = signum
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped_by
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield stopped_by
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build_command(
@@ -97,11 +121,12 @@ def build_command(
             fix="start Docker (sudo systemctl start docker); `envkit doctor --only docker_daemon` tells more",
         )
     try:
-        outcome = build(plan, console, quiet=quiet)
+        with _sigterm_as_interrupt() as stopped_by:
+            outcome = build(plan, console, quiet=quiet)
     except KeyboardInterrupt:
         # The builder was told to stop (SIGINT) and has exited; the log holds everything up to here.
         console.print(f"envkit: build interrupted; the log so far: {plan.log_path}", highlight=False)
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + stopped_by.get("signal", signal.SIGINT)) from None
     if as_json:
         result = outcome.result
         print(

@@ -207,7 +207,8 @@ class SmokeRun:
         return StepResult("kernels", "fail", f"kernel check failed: {status.get('reason')}", details=status)
 
     def host_clip(self) -> Path | None:
-        """--clip, else the demo clip the live-pose part caches on this host (docs/interfaces.md)."""
+        """--clip, else the demo clip the live-pose part caches on this host (posemamba/live/demo.py; not
+        imported: `import posemamba` needs torch, which a runner that only builds and smokes may lack)."""
         if self.clip is not None:
             return self.clip
         cached = cache_dir() / "live-pose" / "sports2d" / "demo.mp4"

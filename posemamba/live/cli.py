@@ -3,6 +3,11 @@
 `live_pose` is a typer command function; envkit's `run` command group registers it with
 `register(run_app)` and passes, as the click context's obj, an environment check (ENVIRONMENT_CHECK) that
 runs its doctor before anything heavy starts. Everything goes through `posemamba.live.run(LiveConfig)`.
+
+Exit codes: 0 the run ended (source over, --max-frames, q); 1 the run failed: a --checkpoint that got a
+3D pose in no frame, or a recording that could not be completed (RunFailedError: the last line says why
+and what to do); 2 bad input (one line with the fix); 130 Ctrl-C and 143 SIGTERM (the recording is
+complete).
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ def live_pose(
         ),
     ] = None,
     estimator: Annotated[
-        str, typer.Option("--estimator", help="2D estimator: mediapipe | mmpose.")
-    ] = "mediapipe",
+        str,
+        typer.Option(
+            "--estimator", help="2D estimator: mediapipe | mmpose | auto (the first of them installed)."
+        ),
+    ] = "auto",
     checkpoint: Annotated[
         Path | None,
         typer.Option(
@@ -100,9 +108,10 @@ def live_pose(
         typer.Option("--recover", help="Join the chunks a killed run left in this --out folder, then exit."),
     ] = None,
 ) -> None:
-    """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."""
+    """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live. Exit 0 done, 1 asked for 3D
+    (--checkpoint) and no frame got it, 2 bad input, 130 Ctrl-C, 143 SIGTERM."""
     from posemamba.live import LiveConfig, run
-    from posemamba.live.pipeline import summary_lines
+    from posemamba.live.pipeline import no_3d_error, summary_lines
 
     if recover is not None:
         from posemamba.live.sinks.recording import recover as recover_recording
@@ -149,6 +158,9 @@ def live_pose(
         typer.echo(line)
     if summary.stop_reason in INTERRUPTED:
         raise typer.Exit(INTERRUPTED[summary.stop_reason])
+    failure = no_3d_error(summary)
+    if failure is not None:
+        raise failure
 
 
 def _environment_check(ctx: typer.Context) -> EnvironmentCheck | None:

@@ -23,7 +23,7 @@ class LiveConfig:
     """
 
     source: str | None = None
-    estimator: str = "mediapipe"
+    estimator: str = "auto"  # mediapipe | mmpose | auto: the first of them installed
     checkpoint: Path | None = None
     stride: int = 4
     window: int | None = None  # frames of context per lift, <= 243; None: auto (window_size.py)
@@ -63,6 +63,10 @@ class RunSummary:
     window: int = 243  # the lift window at the end of the run
     window_reason: str = ""  # why that window (fixed, or auto's measurement)
     pose3d_age_ms: tuple[float, float] = (float("nan"), float("nan"))  # age of the shown 3D pose
+    lift_requested: bool = False  # a checkpoint was given: the run was asked for 3D poses
+    lifter_warmup_s: float = float("nan")  # warm-up and window timing before the first frame
     frames_with_3d: int = 0
+    frames_without_person: int = 0  # the 2D estimator found nobody
+    frames_awaiting_lift: int = 0  # people, none of whose tracks had a finished lift yet
     track_ids: list[int] = field(default_factory=list)
     out: Path | None = None

@@ -1,9 +1,12 @@
 """PoseMamba as a live lifter: every `stride` frames, in a worker thread, last-frame output.
 
-The display loop hands the worker each track's buffered poses and never waits: a newer request
-replaces one the worker has not started, and the loop shows the newest finished result with its
-age (time since the frame it belongs to arrived). The worker lifts the last `window_size.window`
-frames of each track (posemamba.live.window_size: fixed, or sized to keep that age in budget).
+Before the loop's first frame the worker makes one warm-up lift (the first PoseMamba forward compiles
+or loads the CPU scan: seconds, once) and, for `--window auto`, times the window sizes; `ready` is set
+when both are done. Then the display loop hands the worker each track's buffered poses and never waits:
+a newer request replaces one the worker has not started, and the loop shows the newest finished result
+with its age (time since the frame it belongs to arrived). The worker lifts the last
+`window_size.window` frames of each track (posemamba.live.window_size: fixed, or sized to keep that age
+in budget).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,8 @@ from posemamba.live.window_size import WindowSize
 
 # Added to the lifter thread's nice value (Linux schedules threads individually).
 NICENESS = 5
+# Where real weights come from (the golden test checkpoints hold random weights).
+RELEASED_WEIGHTS = "the authors' PoseMamba_S/B/L.bin, linked from github.com/nankingjing/PoseMamba's README"
 
 
 @dataclass
@@ -48,7 +54,7 @@ def load_model(checkpoint: Path, device: str = "cpu"):
     if not checkpoint.is_file():
         raise PoseMambaError(
             f"PoseMamba checkpoint {checkpoint} does not exist",
-            fix="pass --checkpoint PATH to a PoseMamba checkpoint (.bin/.pth, e.g. PoseMamba-S)",
+            fix=f"pass --checkpoint PATH to a PoseMamba checkpoint ({RELEASED_WEIGHTS})",
         )
     import posemamba
 
@@ -84,7 +90,9 @@ class Lifter:
         full = WindowSize(frames, max_age_s=float("inf"), stride=1, fixed_by="the Lifter's default")
         self.window_size = window_size or full
         self.window_size.fit_model(frames)  # a 27-frame checkpoint never gets a 243-frame window
-        self.ready = threading.Event()  # set once the window size is calibrated
+        self.ready = threading.Event()  # set once warmed up and the window size is calibrated
+        self.warmup_s = float("nan")  # seconds of the warm-up lift (compiling the CPU scan on first use)
+        self.ready_s = float("nan")  # seconds from the start to `ready` (warm-up and window timing)
         self._threads = threads
         self._lock = threading.Condition()
         self._pending: _Job | None = None
@@ -118,6 +126,13 @@ class Lifter:
             while self._done_frame < frame_index and self.error is None and not self._stopping:
                 self._lock.wait(0.5)
 
+    def wait_ready(self, stop: Callable[[], bool], poll_s: float = 0.2) -> bool:
+        """Block until warmed up and calibrated; False when `stop()` turned true first (Ctrl-C)."""
+        while not self.ready.wait(poll_s):
+            if stop():
+                return False
+        return True
+
     def latest(self, track_id: int) -> Lifted | None:
         with self._lock:
             return self._results.get(track_id)
@@ -140,12 +155,15 @@ class Lifter:
         # Below the display loop's priority: on a busy CPU a late 3D pose beats a stuttering window.
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        began = time.perf_counter()
         try:
+            self.warmup_s = self._time_forward(self.window_size.warmup_frames)
             self.window_size.calibrate(self._time_forward)
         except BaseException as error:  # surfaced by the loop like a failing lift
             self.error = error
             return
         finally:
+            self.ready_s = time.perf_counter() - began
             self.ready.set()
         while True:
             with self._lock:

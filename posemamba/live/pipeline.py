@@ -6,14 +6,16 @@ rather than queueing them, so latency does not build up.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
-from posemamba.errors import PoseMambaError, RecordingError
+from posemamba.errors import PoseMambaError, RecordingError, RunFailedError
 from posemamba.live import metric
 from posemamba.live.config import EnvironmentCheck, LiveConfig, RunSummary
 from posemamba.live.draw import ViewAngles, compose
@@ -41,8 +43,17 @@ def choose_source(spec: str | None) -> str:
     return str(demo_video())
 
 
+def say(text: str) -> None:
+    """A progress line on stderr (stdout keeps the run's summary)."""
+    print(f"live-pose: {text}", file=sys.stderr, flush=True)
+
+
 class _StopFlag:
-    """Set by SIGINT/SIGTERM: the loop finishes the frame in hand and closes the sinks."""
+    """Set by SIGINT/SIGTERM: the loop finishes the frame in hand and closes the sinks.
+
+    A SIGINT that was ignored when the process started stays ignored: that is how a shell starts
+    background jobs (`cmd &` in a script), which a Ctrl-C at the terminal must not stop; SIGTERM still does.
+    """
 
     def __init__(self) -> None:
         self.reason: str | None = None
@@ -52,7 +63,8 @@ class _StopFlag:
         if threading.current_thread() is not threading.main_thread():
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, self._handle)
 
     def _handle(self, signum: int, _frame) -> None:
         self.reason = "interrupted" if signum == signal.SIGINT else "terminated"
@@ -81,6 +93,17 @@ def _window_size(config: LiveConfig):
     return WindowSize(config.window, max_age_s=config.max_age_s, stride=config.stride)
 
 
+def _warm_up(lifter, stop: _StopFlag, summary: RunSummary) -> None:
+    """Wait for the lifter's warm-up and window timing (Ctrl-C still stops the run); say how long it took."""
+    if not lifter.wait_ready(lambda: stop.reason is not None):
+        return
+    if lifter.error is not None:
+        raise RuntimeError(f"the lifter failed: {lifter.error!r}") from lifter.error
+    summary.lifter_warmup_s = lifter.ready_s
+    say(f"3D lifter ready after {lifter.ready_s:.1f} s (warm-up lift {lifter.warmup_s:.1f} s); "
+        f"lift window {lifter.window_size.reason}")  # fmt: skip
+
+
 def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -> RunSummary:
     """Run the live pipeline until the source ends, --max-frames, q, or Ctrl-C; returns the summary.
 
@@ -98,6 +121,11 @@ def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -
         )
     if not config.max_age_s > 0:
         raise PoseMambaError(f"--max-3d-age {config.max_age_s} must be positive", fix="use --max-3d-age 0.5")
+    from posemamba.live.estimators import resolve
+
+    estimator, why = resolve(config.estimator)
+    config = dataclasses.replace(config, estimator=estimator)
+    say(f"2D estimator: {estimator} ({why})")
     preflight.check(config)
     if environment_check is not None:
         environment_check(config)
@@ -141,10 +169,17 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
     if config.checkpoint is not None:
         from posemamba.live.lifter import Lifter, load_model
 
-        lifter = Lifter(load_model(config.checkpoint, config.device), flip_tta=config.flip_tta,
-                        device=config.device, threads=config.lifter_threads,
+        model = load_model(config.checkpoint, config.device)
+        say(f"warming up the 3D lifter (PoseMamba-{model.variant}, {config.device}) before the first frame: "
+            "the first lift builds or loads the compiled scan, then the window is sized")  # fmt: skip
+        lifter = Lifter(model, flip_tta=config.flip_tta, device=config.device, threads=config.lifter_threads,
                         window_size=_window_size(config))  # fmt: skip
         closers.append(lifter.close)
+    else:
+        from posemamba.live.lifter import RELEASED_WEIGHTS
+
+        say(f"no PoseMamba checkpoint (--checkpoint PATH or $POSEMAMBA_CHECKPOINT): 2D only, no 3D poses; "
+            f"real weights: {RELEASED_WEIGHTS}")  # fmt: skip
     sinks = []
     angles = ViewAngles()
     # Rerun first: a missing rerun-sdk must stop the run before the recorder has created anything.
@@ -168,7 +203,9 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         sinks.append(window)
         closers.append(window.close)
 
-    summary = RunSummary(source=spec, out=config.out)
+    summary = RunSummary(source=spec, out=config.out, lift_requested=lifter is not None)
+    if lifter is not None:
+        _warm_up(lifter, stop, summary)
     tracker = Tracker(method=config.track_method)
     times = StageTimes()
     ages: list[float] = []
@@ -227,7 +264,12 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
                             tracked.extra["root3d"] = root
                         tracked.metric3d = skeleton
                     people.append(tracked)
-            summary.frames_with_3d += any(p.pose3d is not None for p in people)
+            if not people:
+                summary.frames_without_person += 1
+            elif any(p.pose3d is not None for p in people):
+                summary.frames_with_3d += 1
+            elif lifter is not None:
+                summary.frames_awaiting_lift += 1
             canvas = None
             if sinks:
                 with times.measure("draw"):
@@ -279,6 +321,45 @@ def summary_lines(summary: RunSummary) -> list[str]:
             f"{summary.pose3d_age_ms[0]:.0f}/{summary.pose3d_age_ms[1]:.0f} ms p50/p95"
         )
         lines.append(f"live-pose: lift window {summary.window_reason}")
+    lines.append(f"live-pose: {_3d_line(summary)}")
     if summary.out is not None:
         lines.append(f"live-pose: recording in {summary.out} (poses.npz, overlay.mp4)")
     return lines
+
+
+def _3d_line(summary: RunSummary) -> str:
+    """How many frames got a 3D pose, and why the others did not."""
+    if not summary.lift_requested:
+        return "no 3D: no PoseMamba checkpoint was given (2D only; the recording's pose3d is NaN)"
+    why = []
+    if summary.frames_without_person:
+        why.append(f"{summary.frames_without_person} with no person detected")
+    if summary.frames_awaiting_lift:
+        why.append(f"{summary.frames_awaiting_lift} before their track's first lift finished")
+    missing = summary.frames - summary.frames_with_3d
+    return f"3D in {summary.frames_with_3d} of {summary.frames} frames" + (
+        f"; without 3D: {', '.join(why)}" if missing else ""
+    )
+
+
+def _frames(count: int) -> str:
+    return f"{count} frame" if count == 1 else f"{count} frames"
+
+
+def no_3d_error(summary: RunSummary) -> RunFailedError | None:
+    """The error for a run that was asked for 3D poses (a checkpoint) and gave none; None otherwise."""
+    if not summary.lift_requested or summary.frames_with_3d > 0:
+        return None
+    if summary.frames == 0:
+        return RunFailedError("no frame got a 3D pose: the source gave no frame", fix="check --source")
+    if summary.frames_without_person == summary.frames:
+        return RunFailedError(
+            f"no frame got a 3D pose: the 2D estimator found no person in any of the {summary.frames} frames",
+            fix="point the source at a person (the recording's overlay.mp4 shows what the 2D model saw)",
+        )
+    lift = f"{summary.lifter_ms[0]:.0f} ms per lift" if summary.lifter_runs else "no lift finished"
+    return RunFailedError(
+        f"no frame got a 3D pose: the run ended after {_frames(summary.frames)}, before a track's first "
+        f"lift finished ({lift}, window {summary.window})",
+        fix="run more frames (--max-frames), or add --lift-sync to wait for each lift",
+    )

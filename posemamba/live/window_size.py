@@ -2,11 +2,11 @@
 
 A longer window gives PoseMamba more temporal context and costs time roughly in proportion, and on
 a CPU a 243-frame lift is slower than the age budget of the shown 3D pose allows. "auto" times lifts
-at start, smallest size first (in the lifter's thread, with its thread count), and takes the
-largest whose expected age fits with room for the running loop; during the run it steps down when
-the lifts measured there no longer fit (more people, a busier machine). It never steps back up:
-that would take a lift at the larger size to find out, and a context length that changes back and
-forth makes the 3D pose jitter.
+before the first frame, smallest size first (in the lifter's thread, with its thread count, after the
+lifter's warm-up lift), and takes the largest whose expected age fits with room for the running loop;
+during the run it steps down when the lifts measured there no longer fit (more people, a busier
+machine). It never steps back up: that would take a lift at the larger size to find out, and a context
+length that changes back and forth makes the 3D pose jitter.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ FRAME_INTERVAL_S = 1 / 30
 # The age estimate is within 15% of the measured p95 ages (expected_age_s), so a window fits when
 # its estimate is at most this share of the budget.
 FIT_SHARE = 0.85
-# A lift in the running loop (lower priority, beside the 2D model) against the same lift timed at
-# start. Calibration already competes with the starting loop, so the two are close: bench/
-# live_pipeline.py on 2 cores timed 27 frames at ~105 ms at start and 89-103 ms median in the loop
-# (61 ms with the machine to itself); the factor leaves room for a busier steady state.
-LOOP_SLOWDOWN = 1.2
+# A lift in the running loop (lower priority, beside the 2D model) against the same lift timed before
+# the first frame, with the machine to itself. bench/live_pipeline.py on a quiet 2-core EPYC: 27 frames
+# 61 ms alone, 89-103 ms median in the loop (1.5-1.7x); 243 frames 529 ms alone, 652 ms in the loop
+# (1.2x). The small windows are the ones a CPU can choose, so their ratio decides.
+LOOP_SLOWDOWN = 1.6
 RECENT = 5  # lifts whose median decides a step down: one slow lift is noise
 
 
@@ -70,6 +70,11 @@ class WindowSize:
                 fix=f"use --window auto or 1..{frames}",
             )
 
+    @property
+    def warmup_frames(self) -> int:
+        """The size of the lifter's warm-up lift: the fixed window, or auto's smallest candidate."""
+        return self.candidates[-1] if self.auto else self.window
+
     def fits(self, forward_s: float) -> bool:
         return expected_age_s(forward_s, self.stride) <= FIT_SHARE * self.max_age_s
 
@@ -77,11 +82,11 @@ class WindowSize:
         """Pick the largest candidate whose lift, timed with `time_forward(frames)`, fits the budget.
 
         Smallest first, stopping at the first that does not fit: lifts take longer with more frames,
-        and on a slow machine the sizes that cannot fit are the expensive ones to time.
+        and on a slow machine the sizes that cannot fit are the expensive ones to time. The caller has
+        made one warm-up lift already (the first lift compiles or loads the scan).
         """
         if not self.auto:
             return
-        time_forward(self.candidates[-1])  # warm-up: the first lift compiles or loads the scan
         chosen: tuple[int, float] | None = None
         for frames in reversed(self.candidates):
             took = LOOP_SLOWDOWN * time_forward(frames)

@@ -22,11 +22,11 @@ import pytest
 
 from envkit.build import engines
 from envkit.recipes import load_recipe
-from tests.conftest import FIXTURES
+from tests.conftest import DOCKER_BASE, FIXTURES, default_sigint, skip_unless_docker_engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-BASE = os.environ.get("ENVKIT_BASE_TAG", "local/debian:bookworm")
+BASE = DOCKER_BASE
 TEST_LABEL = "org.envkit.test=1"
 
 
@@ -48,13 +48,7 @@ def envkit(
 
 @pytest.fixture(scope="module")
 def engine_ready() -> None:
-    if shutil.which("docker") is None:
-        pytest.skip("the docker CLI is not installed (.ci/setup.d/10-apt.sh installs docker.io)")
-    reason = engines.engine_answers()
-    if reason:
-        pytest.skip(f"no Docker engine answers ({reason}); .ci/setup.d/20-dockerd.sh starts one")
-    if docker("image", "inspect", BASE).returncode != 0:
-        pytest.skip(f"base image {BASE} is missing (.ci/setup.d/30-base-image.sh makes it)")
+    skip_unless_docker_engine()
 
 
 @pytest.fixture(scope="module")
@@ -313,8 +307,11 @@ def test_smoke_reports_each_step_in_one_json(built: dict, workspace: Path, recip
     assert summary["exit_code"] == done.returncode == 0
 
 
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl_c", "sigterm"]
+)
 def test_ctrl_c_cancels_the_build_and_keeps_the_log(
-    workspace: Path, recipe_file: str, tmp_path: Path
+    workspace: Path, recipe_file: str, tmp_path: Path, signum: int, code: int
 ) -> None:
     if engines.detect().kind == "sdk":
         pytest.skip("the SDK builder cannot be cancelled from the client; this tests the CLI engines")
@@ -325,7 +322,7 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
         [sys.executable, "-m", "envkit", "build", recipe_file, "--dockerfile", str(dockerfile), "--no-cache",
          "--label", TEST_LABEL],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)},
+        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)}, preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -336,9 +333,9 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
     else:
         process.kill()
         pytest.fail("the slow step never started")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130 and "Traceback" not in stderr
+    assert process.returncode == code and "Traceback" not in stderr
     log = found[0]
     assert f"the log so far: {log}" in stderr
     assert log.read_text().rstrip().endswith("# interrupted (Ctrl-C): the build was cancelled")
@@ -355,6 +352,7 @@ def test_ctrl_c_reaches_the_container_and_run_waits_for_it_to_finish(
         [sys.executable, "-m", "envkit", "run", "shell", "--recipe", recipe_file, "--image", built["tag"],
          "--output", str(output), "--", "-c", script],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not (output / "ready").exists() and time.monotonic() < deadline:

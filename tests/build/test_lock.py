@@ -60,6 +60,16 @@ def test_lock_paths_for_shipped_and_given_recipes(tmp_path: Path) -> None:
     assert lock.default_path(load_recipe("cpu"), tmp_path) == tmp_path / "cpu.lock.json"
 
 
+def test_a_wheel_install_keeps_locks_of_shipped_recipes_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never inside the installed package (site-packages may be read-only, and a reinstall wipes it)."""
+    monkeypatch.setattr(lock, "project_root", lambda: None)
+    monkeypatch.setenv("ENVKIT_CACHE_DIR", str(tmp_path))
+    assert lock.default_path(load_recipe("rtx5090")) == tmp_path / "locks" / "rtx5090.lock.json"
+    assert lock.default_path(load_recipe(str(CI_MINIMAL))) == CI_MINIMAL.with_name("ci-minimal.lock.json")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

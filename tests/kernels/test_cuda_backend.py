@@ -85,8 +85,8 @@ def test_kernel_algorithm_backward_equals_autograd(length, threads, items, softp
 
 
 @pytest.mark.parametrize("case", [1, 2, 3])
-def test_kernel_algorithm_matches_golden_cases(shared_golden, case):
-    args, softplus, want = golden_case(shared_golden / f"selective_scan_case{case}.npz")
+def test_kernel_algorithm_matches_golden_cases(golden, case):
+    args, softplus, want = golden_case(golden / f"selective_scan_case{case}.npz")
     out, _ = emulate_forward(*(args[k].double() for k in SCAN_ARGS), softplus)
     assert ((out - want.double()).abs() <= 1e-5 + 1e-5 * want.double().abs()).all()
 

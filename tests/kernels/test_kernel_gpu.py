@@ -72,8 +72,8 @@ def test_forward_and_backward_match_the_reference_in_float32(device, shape):
 
 
 @pytest.mark.parametrize("case", [1, 2, 3])
-def test_golden_scan_cases(device, shared_golden, case):
-    args, softplus, want = golden_case(shared_golden / f"selective_scan_case{case}.npz")
+def test_golden_scan_cases(device, golden, case):
+    args, softplus, want = golden_case(golden / f"selective_scan_case{case}.npz")
     got = cuda.selective_scan(*(args[k].to(device) for k in SCAN_ARGS), delta_softplus=softplus)
     assert _close(got, want, F32_ABS, F32_REL)
 
@@ -124,16 +124,14 @@ def test_mixed_devices_are_refused(device):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["s", "b"])
-def test_golden_models_end_to_end_with_the_cuda_backend(device, shared_golden, variant, monkeypatch):
+def test_golden_models_end_to_end_with_the_cuda_backend(device, golden, variant, monkeypatch):
     import numpy as np
 
     import posemamba
 
-    if not hasattr(posemamba, "load"):
-        pytest.skip("posemamba.load is not in this checkout yet (the posemamba part)")
     monkeypatch.setitem(os.environ, "POSEMAMBA_SCAN_BACKEND", "cuda")
-    model = posemamba.load(shared_golden / f"posemamba_{variant}_checkpoint.bin", device=str(device))
-    io = np.load(shared_golden / f"posemamba_{variant}_io.npz")
+    model = posemamba.load(golden / f"posemamba_{variant}_checkpoint.bin", device=str(device))
+    io = np.load(golden / f"posemamba_{variant}_io.npz")
     with torch.no_grad():
         got = model(torch.from_numpy(io["model_input"]).to(device))
     want = torch.from_numpy(io["output"])

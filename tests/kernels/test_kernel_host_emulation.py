@@ -125,9 +125,9 @@ def test_forward_and_backward_equal_the_reference_in_float32(
 
 
 @pytest.mark.parametrize("case", [1, 2, 3])
-def test_forward_matches_the_golden_cases(kernels, shared_golden, case):
+def test_forward_matches_the_golden_cases(kernels, golden, case):
     """Two channels of every group (all channels would take minutes with one thread per CUDA thread)."""
-    args, softplus, want = golden_case(shared_golden / f"selective_scan_case{case}.npz")
+    args, softplus, want = golden_case(golden / f"selective_scan_case{case}.npz")
     groups, per_group = args["B"].shape[1], args["u"].shape[1] // args["B"].shape[1]
     channels = torch.tensor([k * per_group + d for k in range(groups) for d in (0, per_group - 1)])
     subset = {k: v[:, channels] if k in ("u", "delta") else v for k, v in args.items()}

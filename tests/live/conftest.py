@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES
 
 # The man on the box in Sports2D's demo.mp4 (1768x994), frames 0-119, labelled by eye on frames 0,
 # 60 and 120: x 580-780, y 76-460 px. A generous margin around it.
@@ -19,17 +19,13 @@ WALKER_FRAMES = 120
 
 @pytest.fixture(scope="session")
 def demo_video() -> Path:
-    from posemamba.live.demo import cache_dir, find_demo_video
+    """Sports2D's demo.mp4: installed, cached, or fetched from PyPI now as live-pose does on first use."""
+    from posemamba.live.demo import DemoVideoError, demo_video
 
-    found = find_demo_video()
-    if found is None:
-        failed = cache_dir() / "data.failed"
-        why = failed.read_text().strip() if failed.is_file() else "not fetched"
-        pytest.skip(
-            f"Sports2D's demo.mp4 is absent ({why}); .ci/setup.d/50-live-pose-data.sh puts it in the "
-            "envkit cache, or pip install --no-deps sports2d==0.8.34"
-        )
-    return found
+    try:
+        return demo_video()
+    except DemoVideoError as error:
+        pytest.skip(f"Sports2D's demo.mp4 is not here and could not be fetched: {error}")
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +39,7 @@ def mediapipe_installed() -> None:
 @pytest.fixture(scope="session")
 def checkpoint() -> Path:
     """PoseMamba-S with the golden checkpoint's (random) weights: real shapes, a fine test lifter."""
-    import posemamba
-
-    if not hasattr(posemamba, "load"):
-        pytest.skip("posemamba.load is not available yet (the PoseMamba model part is not merged)")
-    for path in (
-        FIXTURES / "posemamba" / "posemamba_s_checkpoint.bin",
-        SHARED / "golden" / "posemamba" / "posemamba_s_checkpoint.bin",
-    ):
-        if path.is_file():
-            return path
-    pytest.skip("no PoseMamba-S checkpoint in tests/fixtures/posemamba or ../shared/golden/posemamba")
+    return FIXTURES / "posemamba" / "posemamba_s_checkpoint.bin"
 
 
 def live_command(*args: str) -> list[str]:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+# The golden data generated from the original implementation (tests/fixtures/posemamba/README.md).
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "posemamba"
-# The shared golden data sits beside the checkout (<repo>/../shared) on developer machines and in CI.
-# POSEMAMBA_GOLDEN_DIR points elsewhere (e.g. from a git worktree that does not sit beside it).
-SHARED_GOLDEN = Path(
-    os.environ.get("POSEMAMBA_GOLDEN_DIR")
-    or Path(__file__).resolve().parents[3] / "shared" / "golden" / "posemamba"
-)
-# Recommended by shared/golden/posemamba/observations.json: |got - want| <= ATOL + RTOL * |want|.
+# The tolerance the golden data's generator recommends: |got - want| <= ATOL + RTOL * |want|.
 ATOL = 1e-5
 RTOL = 1e-5
-
-
-def shared_file(name: str) -> Path:
-    """A file of the shared golden data, or a skip that says where it was looked for."""
-    path = SHARED_GOLDEN / name
-    if not path.is_file():
-        pytest.skip(f"{name} not found in {SHARED_GOLDEN} (the shared golden data sits beside the checkout)")
-    return path
 
 
 def assert_golden(got: torch.Tensor | np.ndarray, want: np.ndarray, what: str) -> float:

@@ -1,9 +1,9 @@
 """PoseMamba-S and -B end to end against the original's outputs (243 frames).
 
-S: checkpoint and outputs copied into tests/fixtures. B: read from the shared golden data; it is the
-"checkpoint in the released layout that the tests never saw": posemamba.load(path) alone must
-reproduce its reference outputs. The automatic backend checks every output; the other backends that
-run here check the single-clip output (`ref`, the sequential loop: 7-12 s per forward on an idle 2 cores).
+Both checkpoints and their outputs are in tests/fixtures/posemamba. B is the "checkpoint in the released
+layout that the loader's tests never see": posemamba.load(path) alone must reproduce its reference
+outputs. The automatic backend checks every output; the other backends that run here check the
+single-clip output (`ref`, the sequential loop: 7-12 s per forward on an idle 2 cores).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from posemamba_golden import FIXTURES, assert_golden, available_backends, backend_params, shared_file
+from posemamba_golden import FIXTURES, assert_golden, available_backends, backend_params
 
 import posemamba
 from posemamba.keypoints import flip, root_zero
@@ -22,9 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 def _files(variant: str) -> tuple[Path, Path]:
-    if variant == "S":
-        return FIXTURES / "posemamba_s_checkpoint.bin", FIXTURES / "posemamba_s_io.npz"
-    return shared_file("posemamba_b_checkpoint.bin"), shared_file("posemamba_b_io.npz")
+    name = variant.lower()
+    return FIXTURES / f"posemamba_{name}_checkpoint.bin", FIXTURES / f"posemamba_{name}_io.npz"
 
 
 @pytest.fixture(scope="module", params=["S", "B"])

@@ -10,6 +10,9 @@ from posemamba.errors import PoseMambaError
 from posemamba.live.types import Frame, Person2D
 
 ESTIMATORS = ("mediapipe", "mmpose")
+# --estimator auto: the first of these whose package is installed (mediapipe on a host with the
+# [mediapipe] extra; the envkit images carry the MMPose stack and no mediapipe).
+AUTO_ORDER = (("mediapipe", "mediapipe"), ("mmpose", "mmpose"))
 
 
 class Estimator(Protocol):
@@ -28,6 +31,18 @@ def bbox_of(keypoints: np.ndarray, scores: np.ndarray, min_score: float = 0.3) -
     low, high = chosen.min(axis=0), chosen.max(axis=0)
     margin = 0.1 * (high - low)
     return np.concatenate([low - margin, high + margin]).astype(np.float32)
+
+
+def resolve(name: str) -> tuple[str, str]:
+    """(estimator, why) for --estimator NAME; `auto` takes the first installed of AUTO_ORDER."""
+    import importlib.util
+
+    if name != "auto":
+        return name, "--estimator"
+    for estimator, package in AUTO_ORDER:
+        if importlib.util.find_spec(package) is not None:
+            return estimator, f"auto: {package} is installed"
+    return AUTO_ORDER[0][0], "auto: neither mediapipe nor mmpose is installed"
 
 
 def make_estimator(name: str, *, pose_config=None, pose_checkpoint=None, det_config=None,
