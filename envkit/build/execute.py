@@ -16,6 +16,7 @@ from typing import IO
 from envkit.build import engines
 from envkit.build.plan import BuildPlan
 from envkit.build.steps import Step, StepTracker, count_steps
+from envkit.containers import images
 from envkit.failures.match import Diagnosis, diagnose
 
 # How much of a log is searched when no step failed (the builder itself failed: a FROM, the frontend).
@@ -169,7 +170,7 @@ def execute(
     seconds = time.monotonic() - started
     ok = returncode == 0 and tracker.failed is None
     if ok:
-        found_id = image_id[-1] if image_id else image_id(plan.tag)
+        found_id = image_id[-1] if image_id else images.image_id(plan.tag)
         return BuildResult(True, plan.tag, plan.log_path, seconds, tracker, found_id, returncode=returncode)
     error, diagnoses = _diagnose(tracker, log_lines)
     return BuildResult(False, plan.tag, plan.log_path, seconds, tracker, None, error, diagnoses, returncode)
