@@ -18,3 +18,15 @@ class CheckpointError(PoseMambaError):
 
 class InputShapeError(PoseMambaError):
     """A keypoint array whose shape or values the model or a conversion cannot take."""
+
+
+class DataFileError(PoseMambaError):
+    """A Human3.6M data file (or its converted cache) that is missing, unreadable or in another layout."""
+
+
+class ConfigError(PoseMambaError):
+    """A training configuration with an unknown key, a value of the wrong type, or an unsupported setting."""
+
+
+class TrainingStateError(PoseMambaError):
+    """An output folder or checkpoint that a training run cannot start from or resume."""

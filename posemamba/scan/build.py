@@ -11,8 +11,6 @@ Flags: -O3, OpenMP, and -mavx2 -mfma when this CPU has them (8 floats per vector
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
@@ -21,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from posemamba.files import cache_dir, file_lock
 
 SOURCE = Path(__file__).resolve().parent / "csrc" / "scan_cpu.cpp"
 LIBRARY_NAME = "libposemamba_scan.so"
@@ -33,8 +33,7 @@ class BuildError(RuntimeError):
 
 def cache_root() -> Path:
     """$ENVKIT_CACHE_DIR/posemamba-scan (default ~/.cache/envkit/posemamba-scan)."""
-    base = os.environ.get("ENVKIT_CACHE_DIR") or str(Path.home() / ".cache" / "envkit")
-    return Path(base) / "posemamba-scan"
+    return cache_dir("posemamba-scan")
 
 
 def cpu_flags() -> set[str]:
@@ -83,17 +82,6 @@ def cache_key(compiler: str, flags: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def build_library() -> tuple[Path, float | None]:
     """The path of the compiled library and the compile time in seconds (None when it was cached)."""
     compiler = find_compiler()
@@ -102,7 +90,7 @@ def build_library() -> tuple[Path, float | None]:
     library = folder / LIBRARY_NAME
     if library.is_file():
         return library, None
-    with _locked(folder / "build.lock"):
+    with file_lock(folder / "build.lock"):
         if library.is_file():  # another process built it while we waited for the lock
             return library, None
         start = time.perf_counter()
