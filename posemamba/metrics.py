@@ -66,11 +66,15 @@ class FrameErrors:
         self.sums = np.zeros((3, frames), dtype=np.float64)  # MPJPE, P-MPJPE, count
 
     def add(self, rows: np.ndarray, pred_mm: np.ndarray, gt_mm: np.ndarray) -> None:
-        """One clip: its frame indices `rows` (T,), root-relative prediction and truth (T, 17, 3) in mm."""
+        """One clip: its frame indices `rows` (T,), root-relative prediction and truth (T, 17, 3) in mm.
+
+        `sums[rows] += values` as the original (train.py:140-143): in a stretched clip a repeated frame
+        counts once, with the error of its last copy (numpy's buffered fancy-index add), not their mean.
+        """
         gt_mm = gt_mm.astype(np.float64) - gt_mm[:, :1].astype(np.float64)
-        np.add.at(self.sums[0], rows, mpjpe(pred_mm, gt_mm))
-        np.add.at(self.sums[1], rows, p_mpjpe(pred_mm, gt_mm))
-        np.add.at(self.sums[2], rows, 1.0)
+        self.sums[0][rows] += mpjpe(pred_mm, gt_mm)
+        self.sums[1][rows] += p_mpjpe(pred_mm, gt_mm)
+        self.sums[2][rows] += 1.0
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def write_synthetic(
 ) -> None:
     """Write a format fixture: the real file's layout, made-up motion (not Human3.6M data)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    train, test = synthetic.real_size_layout() if real_size else synthetic.small_layout(frames_per_video)
+    lengths = (frames_per_video, frames_per_video + 17, frames_per_video // 3)
+    train, test = synthetic.real_size_layout() if real_size else synthetic.small_layout(lengths, lengths)
     synthetic.write(out, train, test, seed=seed)
     frames = sum(v.frames for v in train), sum(v.frames for v in test)
     typer.echo(f"{out}: train {frames[0]} frames in {len(train)} videos, test {frames[1]} in {len(test)}")

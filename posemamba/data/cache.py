@@ -13,7 +13,7 @@ process maps read-only: the page cache holds one copy however many workers read 
     test_factors.npy             (N,) float64         2.5d_factor
     test_actions.npy             (N,) int16           codes into manifest actions
 
-`open_data(path)` takes the .pkl (converted on first use into $ENVKIT_CACHE_DIR/posemamba-data/<sha256>,
+`open_data(path)` takes the .pkl (converted on first use into data_cache()/<sha256>,
 under a file lock so concurrent processes convert once) or an already converted folder.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,11 @@ def load_converted(folder: str | Path) -> H36MData:
     )
 
 
+def data_cache() -> Path:
+    """$POSEMAMBA_DATA_CACHE, else $ENVKIT_CACHE_DIR/posemamba-data (default ~/.cache/envkit/...)."""
+    return Path(os.environ.get("POSEMAMBA_DATA_CACHE") or cache_dir("posemamba-data"))
+
+
 def open_data(path: str | Path, cache: Path | None = None) -> H36MData:
     """The data at `path`: a converted folder, or the .pkl converted (once) into the cache."""
     path = Path(path)
@@ -162,7 +168,7 @@ def open_data(path: str | Path, cache: Path | None = None) -> H36MData:
             fix=f"pass --data with the path of {h36m.FILE_NAME} (or of a converted folder)",
         )
     digest = file_sha256(path)
-    folder = (cache or cache_dir("posemamba-data")) / digest[:32]
+    folder = (cache or data_cache()) / digest[:32]
     with file_lock(folder.with_name(folder.name + ".lock")):
         if not (folder / MANIFEST).is_file():
             convert(path, folder, digest)

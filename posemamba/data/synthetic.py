@@ -64,9 +64,11 @@ class Video:
         )
 
 
-def videos_for(subjects: tuple[int, ...], actions: tuple[int, ...], frames: list[int]) -> list[Video]:
+def videos_for(
+    subjects: tuple[int, ...], actions: tuple[int, ...], frames: list[int], cameras: int = 4
+) -> list[Video]:
     """Every (subject, action, subaction 1-2, camera) in file order; lengths cycle through `frames`."""
-    combos = [(s, a, sub, cam) for s in subjects for a in actions for sub in (1, 2) for cam in range(4)]
+    combos = [(s, a, sub, cam) for s in subjects for a in actions for sub in (1, 2) for cam in range(cameras)]
     return [Video(*combo, frames[i % len(frames)]) for i, combo in enumerate(combos)]
 
 
@@ -127,16 +129,22 @@ def make_split(videos: list[Video], test: bool, seed: int) -> dict[str, object]:
     return {key: split[key] for key in order if key in split}
 
 
-def small_layout(frames_per_video: int = 60, actions: tuple[int, ...] = (2, 5, 10, 13)) -> tuple[list, list]:
-    """Train and test videos of a small file: 2 train subjects, both test subjects, a few actions.
+def small_layout(
+    train_lengths: tuple[int, ...] = (60, 77, 20),
+    test_lengths: tuple[int, ...] = (60, 77, 20),
+    actions: tuple[int, ...] = (2, 5, 10, 13),
+    cameras: int = 4,
+    train_subjects: int = 2,
+) -> tuple[list[Video], list[Video]]:
+    """Train and test videos of a small file: the first train subjects, both test subjects, a few actions.
 
-    The default actions include the three S9 sequences the evaluation skips (act 05/10/13); each split
-    ends with one video shorter than the clips a test would use, and has one in the middle as well.
+    Video lengths cycle through the given ones (a length shorter than the clips gives a stretched clip).
+    The default actions include the three S9 sequences the evaluation skips (act 05/10/13); train takes
+    the first two actions.
     """
-    lengths = [frames_per_video, frames_per_video + 17, frames_per_video // 3]
     return (
-        videos_for(TRAIN_SUBJECTS[:2], actions[:2], lengths),
-        videos_for(TEST_SUBJECTS, actions, lengths),
+        videos_for(TRAIN_SUBJECTS[:train_subjects], actions[:2], list(train_lengths), cameras),
+        videos_for(TEST_SUBJECTS, actions, list(test_lengths), cameras),
     )
 
 
