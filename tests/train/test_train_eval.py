@@ -17,7 +17,12 @@ from tests.train.conftest import eval_cli
 
 pytestmark = pytest.mark.slow
 
-WIDTH_HEIGHT = {"54138969": (1000, 1002), "55011271": (1000, 1000), "58860488": (1000, 1000), "60457274": (1000, 1002)}
+WIDTH_HEIGHT = {
+    "54138969": (1000, 1002),
+    "55011271": (1000, 1000),
+    "58860488": (1000, 1000),
+    "60457274": (1000, 1002),
+}
 SKIP = {"s_09_act_05_subact_02", "s_09_act_10_subact_02", "s_09_act_13_subact_01"}
 
 
@@ -86,7 +91,9 @@ def test_eval_command_equals_mpjpe_computed_by_hand(
     assert report["p2_mm"] < report["p1_mm"]
 
 
-def test_eval_logs_its_metrics_to_mlflow(two_epochs: Path, small_pkl: Path, cache_dir: Path, tmp_path: Path) -> None:
+def test_eval_logs_its_metrics_to_mlflow(
+    two_epochs: Path, small_pkl: Path, cache_dir: Path, tmp_path: Path
+) -> None:
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -12,7 +12,6 @@ from mlflow.tracking import MlflowClient
 
 import posemamba
 from posemamba.checkpoint import read_checkpoint
-from posemamba.train import checkpoints
 from posemamba.train.config import KEYS, load_config
 from posemamba.train.tracking import default_uri
 from tests.train.conftest import train_cli
@@ -79,7 +78,9 @@ def test_resume_after_epoch_one_gives_the_same_epoch_two_weights(
     assert resumed["lr"] == straight["lr"]
     for key, value in straight["model_pos"].items():
         assert torch.equal(resumed["model_pos"][key], value), key
-    moments = zip(resumed["optimizer"]["state"].values(), straight["optimizer"]["state"].values(), strict=True)
+    moments = zip(
+        resumed["optimizer"]["state"].values(), straight["optimizer"]["state"].values(), strict=True
+    )
     for got, want in moments:
         assert torch.equal(got["exp_avg_sq"], want["exp_avg_sq"])
     assert resumed["min_loss"] == straight["min_loss"]
@@ -96,14 +97,26 @@ def test_mlflow_run_has_params_metrics_artifacts_and_tags(two_epochs: Path, tiny
     for key, value in config.items():
         assert run.data.params[key] == str(value), key
     assert run.data.params["run.precision"] == "fp32"
-    for key in ("train_loss_total", "train_loss_3d_pos", "train_loss_3d_scale", "train_loss_3d_velocity",
-                "train_loss_diff", "learning_rate", "val_mpjpe", "val_p_mpjpe", "best_mpjpe", "samples_per_s"):
+    for key in (
+        "train_loss_total",
+        "train_loss_3d_pos",
+        "train_loss_3d_scale",
+        "train_loss_3d_velocity",
+        "train_loss_diff",
+        "learning_rate",
+        "val_mpjpe",
+        "val_p_mpjpe",
+        "best_mpjpe",
+        "samples_per_s",
+    ):
         history = client.get_metric_history(run.info.run_id, key)
         assert sorted(m.step for m in history) == [1, 2], key  # fmt: skip
     assert _metric_history(two_epochs, "learning_rate") == pytest.approx([0.002, 0.002 * 0.99])
     assert run.data.tags["envkit_version"] == metadata.version("envkit")
     assert len(run.data.tags["git_commit"]) in (40, len("unknown"))
-    artifacts = {a.path for folder in ("config", "checkpoints") for a in client.list_artifacts(run.info.run_id, folder)}
+    artifacts = {
+        a.path for folder in ("config", "checkpoints") for a in client.list_artifacts(run.info.run_id, folder)
+    }
     assert artifacts == {"config/config.yaml", "checkpoints/best_epoch.bin", "checkpoints/latest_epoch.bin"}
     # The artifacts sit in the output folder, beside mlflow.db: `mlflow ui` there shows them.
     assert (two_epochs / "mlflow.db").is_file()
