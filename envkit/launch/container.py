@@ -80,8 +80,12 @@ def run_argv(
     facts: dict[str, Any],
     tty: bool,
     workdir: Path | None = None,
+    extra_mounts: tuple[str, ...] = (),
+    output_at: str = CONTAINER_OUTPUT,
 ) -> list[str]:
-    """The full `docker run` argv."""
+    """The full `docker run` argv. `extra_mounts`: more `-v` arguments; `output_at`: where the output
+    folder is mounted (train/eval mount it at its host path, so the absolute artifact paths MLflow
+    records there are valid on the host too)."""
     workdir = workdir or private_dir()
     camera = decide_camera(recipe, devices.camera, facts)
     args = docker_args.container_run_args(
@@ -111,9 +115,10 @@ def run_argv(
         "-e",
         f"HOME={CONTAINER_HOME}",
         "-v",
-        f"{output.resolve()}:{CONTAINER_OUTPUT}",
+        f"{output.resolve()}:{output_at}",
+        *extra_mounts,
         "-w",
-        CONTAINER_OUTPUT,
+        output_at,
     ]
     return [*head, *args, *mounts, image, *target.command, *extra]
 
