@@ -10,6 +10,8 @@ measured steps: the median time of the forward, the backward and the whole step,
 loss of the first step relative to fp32 on the same weights and batch (the effect of autocast on the
 loss). Backends: `torch` (the chunked scan, autograd), `cpu` (its compiled forward; the backward
 recomputes with torch), `cuda` (the kernel, GPU only), `ref` (sequential loop; only when named).
+Without the kernel the `torch` scan keeps about 1 GB of activations per block per S clip for autograd:
+--checkpoint-blocks recomputes them in the backward (see the README for the figures).
 The 1-minute load average is printed before and after: on a small shared machine it moves every figure.
 """
 
@@ -64,12 +66,19 @@ def step_times(
 
 
 def measure(
-    variant: str, batch: int, backend: str, precision: str, device: torch.device, repeats: int
+    variant: str,
+    batch: int,
+    backend: str,
+    precision: str,
+    device: torch.device,
+    repeats: int,
+    recompute: bool,
 ) -> dict:
     torch.manual_seed(0)
     config = VARIANTS[variant]
     model = PoseMamba(**config, drop_path_rate=0.2).to(device).train()
     model.scan_backend = backend
+    model.checkpoint_blocks = recompute
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-4, weight_decay=0.01)
     generator = torch.Generator().manual_seed(1)
     inputs = (torch.rand(batch, config["frames"], 17, 2, generator=generator) * 2 - 1).to(device)
@@ -106,8 +115,9 @@ def child(args: argparse.Namespace) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if args.threads:
         torch.set_num_threads(args.threads)
-    variant, batch, backend, precision = args.one.split(",")
-    result = measure(variant, int(batch), backend, precision, torch.device(args.device), args.repeats)
+    variant, batch, backend, precision, recompute = args.one.split(",")
+    device = torch.device(args.device)
+    result = measure(variant, int(batch), backend, precision, device, args.repeats, recompute == "1")
     result["max_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20)
     print(json.dumps(result))
 
@@ -126,6 +136,9 @@ def main() -> None:
     parser.add_argument(
         "--max-ram-gb", type=float, default=12.0, help="address-space cap of each measurement"
     )
+    parser.add_argument(
+        "--checkpoint-blocks", action="store_true", help="recompute block activations in the backward"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -142,6 +155,7 @@ def main() -> None:
     console.print(
         f"device {device} ({name}), torch {torch.__version__}, "
         f"{args.threads or torch.get_num_threads()} threads, "
+        f"blocks recomputed in the backward: {args.checkpoint_blocks}; "
         f"load average before {os.getloadavg()[0]:.2f}"
     )
     table = Table(title="PoseMamba training step (forward + loss + backward + AdamW)")
@@ -157,7 +171,7 @@ def main() -> None:
                     continue
                 reference = None
                 for precision in args.precisions.split(","):
-                    spec = f"{variant},{batch},{backend},{precision}"
+                    spec = f"{variant},{batch},{backend},{precision},{int(args.checkpoint_blocks)}"
                     result = run_one(spec, args.device, args.repeats, args.threads, args.max_ram_gb)
                     if "error" in result:
                         table.add_row(variant, str(batch), backend, precision, *["-"] * 5, result["error"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from posemamba.errors import InputShapeError
 from posemamba.scan.grid import LIMB_GRADIENTS
@@ -112,6 +113,9 @@ class PoseMamba(nn.Module):
         self.Spatial_norm = nn.LayerNorm(dim, eps=1e-6)
         self.Temporal_norm = nn.LayerNorm(dim, eps=1e-6)
         self.head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 3))
+        # Recompute each block's activations in the backward instead of keeping them (training only):
+        # the `torch` scan keeps about 1 GB per block per 243-frame S clip for autograd.
+        self.checkpoint_blocks = False
 
     @property
     def variant(self) -> str:
@@ -165,8 +169,15 @@ class PoseMamba(nn.Module):
         else:
             noise = [(layer[:, 0], layer[:, 1]) for layer in path_noise.unbind(1)]
         for i in range(self.depth):
-            h = self.Spatial_norm(self.STEblocks[i](h, noise[i][0]))
+            h = self.Spatial_norm(self._block(self.STEblocks[i], h, noise[i][0]))
             if i == 0:
                 h = h + self.Temporal_pos_embed[:, :frames].unsqueeze(2)
-            h = self.Temporal_norm(self.TTEblocks[i](h, noise[i][1]))
+            h = self.Temporal_norm(self._block(self.TTEblocks[i], h, noise[i][1]))
         return self.head(h)
+
+    def _block(self, block: BiSTSSMBlock, h: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
+        if self.checkpoint_blocks and self.training and torch.is_grad_enabled():
+            # The recomputation sees the same drop-path draw: `noise` is an input, and without it
+            # checkpoint replays torch's generator state.
+            return checkpoint(block, h, noise, use_reentrant=False)
+        return block(h, noise)

@@ -61,6 +61,12 @@ def main(
     ] = None,
     precision: Annotated[str, typer.Option("--precision", help="fp32, bf16 or fp16 (autocast).")] = "fp32",
     compile_model: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = False,
+    checkpoint_blocks: Annotated[
+        bool,
+        typer.Option(
+            "--checkpoint-blocks", help="Recompute block activations in the backward (less memory)."
+        ),
+    ] = False,
     workers: Annotated[int, typer.Option("--workers", help="DataLoader worker processes.")] = 2,
     mlflow_uri: Annotated[
         str | None, typer.Option("--mlflow-uri", help="MLflow tracking URI (default: sqlite in --out).")
@@ -77,8 +83,8 @@ def main(
     folder = out or Path("runs") / settings.name
     options = RunOptions(
         out=folder, data=data, resume=resume, device=device, backend=backend, precision=precision,
-        compile=compile_model, workers=workers, mlflow=not no_mlflow, mlflow_uri=mlflow_uri,
-        experiment=experiment,
+        compile=compile_model, checkpoint_blocks=checkpoint_blocks, workers=workers, mlflow=not no_mlflow,
+        mlflow_uri=mlflow_uri, experiment=experiment,
     )  # fmt: skip
     try:
         summary = train(settings, options)

@@ -41,6 +41,7 @@ class RunOptions:
     backend: str | None = None  # posemamba.scan backend; None: automatic (cuda on GPUs with the kernel)
     precision: str = "fp32"
     compile: bool = False
+    checkpoint_blocks: bool = False  # recompute block activations in the backward (less memory)
     workers: int = 2
     mlflow: bool = True
     mlflow_uri: str | None = None
@@ -49,7 +50,7 @@ class RunOptions:
 
     def params(self) -> dict[str, str]:
         """The options as MLflow params (run.*)."""
-        keys = ("device", "backend", "precision", "compile", "workers")
+        keys = ("device", "backend", "precision", "compile", "checkpoint_blocks", "workers")
         return {f"run.{key}": str(getattr(self, key)) for key in keys}
 
 
@@ -144,6 +145,7 @@ def train(config: Config, options: RunOptions) -> Summary:
         data = open_data(options.data or Path(config.data_root) / config.dt_file)
         loader = _train_loader(data, config, processes, options.workers)
         model = build_model(config, options.backend).to(processes.device)
+        model.checkpoint_blocks = options.checkpoint_blocks
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )

@@ -94,3 +94,17 @@ def test_eval_refuses_a_checkpoint_of_another_model(
     assert not json_out.exists()
     assert eval_cli(["--checkpoint", str(tmp_path / "missing.bin"), "--data", str(small_pkl)], cache_dir) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_recomputed_blocks_give_the_same_gradients() -> None:
+    torch.manual_seed(0)
+    model = PoseMamba(frames=9, dim=8, depth=2, drop_path_rate=0.2).train()
+    x, noise = torch.randn(2, 9, 17, 2), torch.rand(2, 2, 2, 2)
+    grads = []
+    for recompute in (False, True):
+        model.zero_grad()
+        model.checkpoint_blocks = recompute
+        model(x, path_noise=noise).square().mean().backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for plain, recomputed in zip(*grads, strict=True):
+        torch.testing.assert_close(recomputed, plain, rtol=0, atol=0)
