@@ -65,6 +65,8 @@ def test_wheel_install_finds_every_data_folder(tmp_path: Path) -> None:
     assert shipped == sorted(path.name for path in (ROOT / "recipes").glob("*.toml"))
     assert (site / "_data" / "dockerfiles" / "templates" / "Dockerfile.j2").is_file()
     assert (site / "compat" / "data" / "torch.toml").is_file()
+    # The released training configs travel inside the posemamba package (`--config S`).
+    assert (site.parent / "posemamba" / "configs" / "PoseMamba_train_h36m_S.yaml").is_file()
 
     envkit = venv / "bin" / "envkit"
     listed = _run(envkit, "recipes", cwd=elsewhere).stdout
