@@ -116,10 +116,15 @@ def read_pickle(path: str | Path) -> dict:
     return data
 
 
-def _column(split: dict, key: str, name: str, path: Path) -> np.ndarray:
+def _column(split: dict, key: str, name: str, path: Path) -> object:
+    """The entry `key` of a split (an array or a list: only its length and items are used)."""
     if key not in split:
         raise DataFileError(f"{path}: split '{name}' has no '{key}' entry", fix=_FIX)
-    return np.asarray(split[key]) if not isinstance(split[key], np.ndarray) else split[key]
+    if not hasattr(split[key], "__len__"):
+        raise DataFileError(
+            f"{path}: '{name}/{key}' is a {type(split[key]).__name__}, not per-frame values", fix=_FIX
+        )
+    return split[key]
 
 
 def check_layout(data: object, path: Path) -> None:
