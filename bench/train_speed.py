@@ -6,9 +6,9 @@
 
 Synthetic input of the real shapes (243 frames, 17 joints; no dataset needed), the model in training
 mode with drop-path 0.2 and the exact loss of posemamba.losses. One warm-up step, then --repeats
-measured steps: the median time of the forward, the backward and the whole step, samples/s, and the
-loss of the first step relative to fp32 on the same weights and batch (the effect of autocast on the
-loss). Backends: `torch` (the chunked scan, autograd), `cpu` (its compiled forward; the backward
+measured steps (0: the warm-up step's times): the median time of the forward, the backward and the
+whole step, samples/s, and the loss of the first step relative to fp32 on the same weights and batch
+(the effect of autocast on the loss). Backends: `torch` (the chunked scan, autograd), `cpu` (its compiled forward; the backward
 recomputes with torch), `cuda` (the kernel, GPU only), `ref` (sequential loop; only when named).
 Without the kernel the `torch` scan keeps about 1 GB of activations per block per S clip for autograd:
 --checkpoint-blocks recomputes them in the backward (see the README for the figures).
@@ -85,8 +85,12 @@ def measure(
     target = (torch.rand(batch, config["frames"], 17, 3, generator=generator) - 0.5).to(device)
     target = target - target[:, :, :1]
     torch.manual_seed(2)  # the same drop-path draws for every precision
-    first_loss = step_times(model, optimizer, inputs, target, precision, device)[3]  # also the warm-up
-    runs = [step_times(model, optimizer, inputs, target, precision, device) for _ in range(repeats)]
+    first = step_times(model, optimizer, inputs, target, precision, device)  # also the warm-up
+    first_loss = first[3]
+    # --repeats 0: the first step's own times (for configurations that take minutes per step).
+    runs = [step_times(model, optimizer, inputs, target, precision, device) for _ in range(repeats)] or [
+        first
+    ]
     forward, backward, step = (statistics.median(r[i] for r in runs) for i in range(3))
     return {
         "forward": forward,
