@@ -8,10 +8,11 @@ Synthetic input of the real shapes (243 frames, 17 joints; no dataset needed), t
 mode with drop-path 0.2 and the exact loss of posemamba.losses. One warm-up step, then --repeats
 measured steps (0: the warm-up step's times): the median time of the forward, the backward and the
 whole step, samples/s, and the loss of the first step relative to fp32 on the same weights and batch
-(the effect of autocast on the loss). Backends: `torch` (the chunked scan, autograd), `cpu` (its compiled forward; the backward
-recomputes with torch), `cuda` (the kernel, GPU only), `ref` (sequential loop; only when named).
-Without the kernel the `torch` scan keeps about 1 GB of activations per block per S clip for autograd:
---checkpoint-blocks recomputes them in the backward (see the README for the figures).
+(the effect of autocast on the loss). Backends: `torch` (the chunked scan, autograd), `cpu` (its compiled
+forward; the backward recomputes with torch), `cuda` (the kernel, GPU only), `ref` (sequential loop; only
+when named).
+Without the kernel the `torch` scan keeps its per-step tensors for autograd (an S step did not fit in
+10 GB at batch 1 on a CPU): --checkpoint-blocks recomputes each block in the backward.
 The 1-minute load average is printed before and after: on a small shared machine it moves every figure.
 """
 
