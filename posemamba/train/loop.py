@@ -141,8 +141,9 @@ def train(config: Config, options: RunOptions) -> Summary:
     processes = distributed.setup(options.device)
     tracker = Tracker(False)
     try:
-        config, resume_from = prepare_output(config, options.out, options.resume, processes.main)
+        # The data first: a wrong path must not leave an output folder behind.
         data = open_data(options.data or Path(config.data_root) / config.dt_file)
+        config, resume_from = prepare_output(config, options.out, options.resume, processes.main)
         loader = _train_loader(data, config, processes, options.workers)
         model = build_model(config, options.backend).to(processes.device)
         model.checkpoint_blocks = options.checkpoint_blocks

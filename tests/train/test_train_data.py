@@ -131,3 +131,4 @@ def test_bad_data_files_are_one_line_with_the_fix(
     assert train_cli(args, cache_dir) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and " — fix: " in err[0], err
+    assert not (tmp_path / "out").exists()  # nothing written for a run that cannot start
