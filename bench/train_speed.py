@@ -12,7 +12,7 @@ whole step, samples/s, and the loss of the first step relative to fp32 on the sa
 forward; the backward recomputes with torch), `cuda` (the kernel, GPU only), `ref` (sequential loop; only
 when named).
 Without the kernel the `torch` scan keeps its per-step tensors for autograd (an S step did not fit in
-10 GB at batch 1 on a CPU): --checkpoint-blocks recomputes each block in the backward.
+12 GB at batch 1 on a CPU): --checkpoint-blocks recomputes each block in the backward.
 The 1-minute load average is printed before and after: on a small shared machine it moves every figure.
 """
 
