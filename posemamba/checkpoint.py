@@ -115,6 +115,14 @@ def _weights(obj: object, path: Path) -> dict[str, torch.Tensor]:
     return {str(key).removeprefix(DATA_PARALLEL_PREFIX): value for key, value in obj.items()}
 
 
+def read_checkpoint(path: str | Path) -> object:
+    """The unpickled contents of a torch checkpoint (weights_only with the numpy allowlist), on the CPU."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist or is not a file", fix=_FIX)
+    return _torch_load(path)
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """The model weights in `path` on the CPU, `module.` prefixes removed (not yet checked)."""
     path = Path(path)
@@ -122,7 +130,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"checkpoint {path} does not exist or is not a file", fix=_FIX)
     if path.suffix == SAFETENSORS_SUFFIX:
         return _weights(_safetensors_load(path), path)
-    return _weights(_torch_load(path), path)
+    return _weights(read_checkpoint(path), path)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu") -> PoseMamba:

@@ -40,3 +40,15 @@ class RunFailedError(PoseMambaError):
 
 class RecordingError(RunFailedError):
     """A recording that could not be written or completed; the message says what is saved."""
+
+
+class DataFileError(PoseMambaError):
+    """A Human3.6M data file (or its converted cache) that is missing, unreadable or in another layout."""
+
+
+class ConfigError(PoseMambaError):
+    """A training configuration with an unknown key, a value of the wrong type, or an unsupported setting."""
+
+
+class TrainingStateError(PoseMambaError):
+    """An output folder or checkpoint that a training run cannot start from or resume."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from posemamba.atomic import save_npz
+from posemamba.files import save_npz
 from posemamba.device import check_device
 from posemamba.errors import PoseMambaError
 from posemamba.scan.choice import usable_backend

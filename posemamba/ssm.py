@@ -36,6 +36,9 @@ class PoseLimbSSM(nn.Module):
         self.dim, self.d_inner, self.d_state, self.dt_rank = dim, d_inner, d_state, dt_rank
         # Which scan backend posemamba.scan uses (None: its automatic choice); PoseMamba.scan_backend sets it.
         self.scan_backend: str | None = None
+        # Gradient of the pose-limb sum: "exact" (autograd) or "original" (the original's identity
+        # backward, posemamba.scan.grid.limb_sum); the forward is the same. PoseMamba.limb_gradient sets it.
+        self.limb_gradient = "exact"
         k = DIRECTIONS
         # Bare parameters first: their registration order is the released state-dict order.
         self.x_proj_weight = nn.Parameter(torch.empty(k, dt_rank + 2 * d_state, d_inner))
@@ -88,6 +91,7 @@ class PoseLimbSSM(nn.Module):
             -torch.exp(self.A_logs.float()),
             self.Ds.float(),
             backend=self.scan_backend,
+            limb_gradient=self.limb_gradient,
         )  # spec 4.4 steps 3-6
         gate = F.silu(z, inplace=inplace)
         normed = self.out_norm(merged)

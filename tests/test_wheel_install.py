@@ -86,6 +86,8 @@ def test_wheel_install_finds_every_data_folder(wheel_install: WheelInstall) -> N
     assert shipped == sorted(path.name for path in (ROOT / "recipes").glob("*.toml"))
     assert (site / "_data" / "dockerfiles" / "templates" / "Dockerfile.j2").is_file()
     assert (site / "compat" / "data" / "torch.toml").is_file()
+    # The released training configs travel inside the posemamba package (`--config S`).
+    assert (site.parent / "posemamba" / "configs" / "PoseMamba_train_h36m_S.yaml").is_file()
 
     listed = wheel_install.envkit("recipes").stdout
     assert "rtx5090" in listed and "dgx-spark" in listed

@@ -19,6 +19,7 @@ from envkit.containers.run import shell_line
 from envkit.doctor.context import recipe_expectations
 from envkit.errors import UsageError
 from envkit.launch import container, native, watch
+from envkit.launch.data_mounts import data_mounts
 from envkit.launch.preflight import preflight
 from envkit.launch.targets import TARGETS, target
 from envkit.recipes import load_recipe
@@ -58,8 +59,8 @@ def run_command(
         bool, typer.Option("--no-preflight", help="Start without host checks.")
     ] = False,
 ) -> None:
-    """Run TARGET (live-pose, shell) in the recipe's image. Arguments after `--` go to the target
-    (live-pose's own options: `envkit run live-pose --native -- --help`)."""
+    """Run TARGET (live-pose, train, eval, shell) in the recipe's image. Arguments after `--` go to the
+    target (its own options: `envkit run train --native -- --help`)."""
     chosen = target(name)
     extra = list(ctx.args)
     if native_flag:
@@ -72,10 +73,15 @@ def run_command(
     facts = injected_facts()
     devices = Devices(gpus=gpus, display=display, camera=camera)
     tty = sys.stdin.isatty() and sys.stdout.isatty()
+    placement: dict = {}
+    if chosen.name in ("train", "eval"):  # host data read-only; output at its host path (MLflow's paths)
+        extra, mounts = data_mounts(extra)
+        placement = {"extra_mounts": mounts, "output_at": str(output.resolve())}
     if print_only:
         argv = container.run_argv(
-            loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=chosen.interactive
-        )
+            loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=chosen.interactive,
+            **placement,
+        )  # fmt: skip
         print(shell_line(argv))
         return
     if not skip_preflight:
@@ -90,7 +96,7 @@ def run_command(
         )
     output.mkdir(parents=True, exist_ok=True)  # made by us, so it is ours and not root's
     argv = container.run_argv(
-        loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=tty
+        loaded, image, chosen, extra, output=output, devices=devices, facts=facts, tty=tty, **placement
     )
     console.print(f"running {chosen.name} in {image}; output folder {output.resolve()}", highlight=False)
     finished = watch.run_watched(argv)

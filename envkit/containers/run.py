@@ -31,7 +31,8 @@ class RunOptions:
     user: str | None = None  # "uid:gid" (the host user's, so files in the output folder are theirs)
     home: str | None = None  # $HOME in the container (CONTAINER_HOME for a host uid the image lacks)
     network: str | None = None
-    output: Path | None = None  # mounted read-write at CONTAINER_OUTPUT, the working directory
+    output: Path | None = None  # mounted read-write at `output_at`, the working directory
+    output_at: str = CONTAINER_OUTPUT
     mounts: tuple[str, ...] = ()  # extra -v HOST:CONTAINER[:ro]
     entrypoint: str | None = None
     detach: bool = False
@@ -64,7 +65,7 @@ def docker_run_argv(options: RunOptions) -> list[str]:
     if options.home:
         argv += ["-e", f"HOME={options.home}"]
     if options.output is not None:
-        argv += ["-v", f"{options.output.resolve()}:{CONTAINER_OUTPUT}", "-w", CONTAINER_OUTPUT]
+        argv += ["-v", f"{options.output.resolve()}:{options.output_at}", "-w", options.output_at]
     for mount in options.mounts:
         argv += ["-v", mount]
     return [*argv, options.image, *options.command]

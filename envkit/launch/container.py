@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from envkit.containers.devices import Devices
-from envkit.containers.run import CONTAINER_HOME, RunOptions, docker_run_argv
+from envkit.containers.run import CONTAINER_HOME, CONTAINER_OUTPUT, RunOptions, docker_run_argv
 from envkit.doctor.context import recipe_expectations
 from envkit.launch.targets import Target
 from envkit.recipes import Recipe
@@ -35,8 +35,12 @@ def run_argv(
     facts: dict[str, Any],
     tty: bool,
     workdir: Path | None = None,
+    extra_mounts: tuple[str, ...] = (),
+    output_at: str = CONTAINER_OUTPUT,
 ) -> list[str]:
-    """The full `docker run` argv of TARGET in `image`."""
+    """The full `docker run` argv of TARGET in `image`. `extra_mounts`: more HOST:CONTAINER[:ro] mounts;
+    `output_at`: where the output folder is mounted (train/eval mount it at its host path, so the
+    absolute artifact paths MLflow records there are valid on the host too)."""
     options = RunOptions(
         image=image,
         command=(*target.command, *extra),
@@ -46,6 +50,8 @@ def run_argv(
         workdir=workdir or private_dir(),
         name=f"envkit-{target.name}-{secrets.token_hex(3)}",
         labels={"org.envkit.run": target.name, "org.envkit.recipe": recipe.name},
+        mounts=extra_mounts,
+        output_at=output_at,
         user=f"{os.getuid()}:{os.getgid()}",
         home=CONTAINER_HOME,
         output=output,

@@ -41,10 +41,33 @@ def live_pose(argv: list[str]) -> int:
     return 0
 
 
+def _posemamba_app(module: str, prog: str, argv: list[str]) -> int:
+    """Run posemamba's own typer app `module`.app with ARGV; its exit code (bad input: one line, exit 2)."""
+    try:
+        app = importlib.import_module(module).app
+        from posemamba.console import run_app
+    except ImportError as error:
+        raise FailedError(
+            f"{module} is not importable here: {error}",
+            fix='run without --native (in the recipe\'s image), or pip install "envkit[train]"',
+        ) from None
+    return run_app(app, prog, argv)
+
+
+def train(argv: list[str]) -> int:
+    """`envkit run train --native ARGV` = `python -m posemamba.train ARGV`."""
+    return _posemamba_app("posemamba.train.__main__", "envkit run train", argv)
+
+
+def evaluate(argv: list[str]) -> int:
+    """`envkit run eval --native ARGV` = `python -m posemamba.eval ARGV`."""
+    return _posemamba_app("posemamba.eval", "envkit run eval", argv)
+
+
 def shell(argv: list[str]) -> int:
     program = os.environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
     os.execvp(program, [program, *argv])
     return 0  # not reached
 
 
-NATIVE = {"live-pose": live_pose, "shell": shell}
+NATIVE = {"live-pose": live_pose, "shell": shell, "train": train, "eval": evaluate}

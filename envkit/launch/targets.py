@@ -30,7 +30,20 @@ TARGETS: dict[str, Target] = {
     "shell": Target(
         "shell", "an interactive shell in the image", ("bash",), _CONTAINER_CHECKS, interactive=True
     ),
-    "train": Target("train", "training (not yet available)", (), _CONTAINER_CHECKS, available=False),
+    # posemamba's own command lines; `envkit run train|eval --native` calls the same apps here.
+    "train": Target(
+        "train",
+        "PoseMamba training on Human3.6M (posemamba.train; checkpoints and mlflow.db in the output folder)",
+        ("python3", "-m", "posemamba.train"),
+        # DataLoader workers share batches through /dev/shm: too small a one kills them (the seed).
+        (*_CONTAINER_CHECKS, "host_shm"),
+    ),
+    "eval": Target(
+        "eval",
+        "PoseMamba evaluation on Human3.6M (posemamba.eval: P1/P2 per action)",
+        ("python3", "-m", "posemamba.eval"),
+        _CONTAINER_CHECKS,
+    ),
 }
 
 
@@ -39,5 +52,5 @@ def target(name: str) -> Target:
     if found is None:
         raise UsageError(f"unknown target {name!r}", fix=f"use one of: {', '.join(TARGETS)}")
     if not found.available:
-        raise UsageError(f"target {name!r} is not available yet", fix="use live-pose or shell")
+        raise UsageError(f"target {name!r} is not available yet", fix=f"use one of: {', '.join(TARGETS)}")
     return found

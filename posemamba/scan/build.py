@@ -11,8 +11,6 @@ Flags: -O3, OpenMP, and -mavx2 -mfma when this CPU has them (8 floats per vector
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
@@ -24,6 +22,7 @@ from pathlib import Path
 
 from posemamba import process
 from posemamba.cache import cache_dir
+from posemamba.files import file_lock
 
 SOURCE = Path(__file__).resolve().parent / "csrc" / "scan_cpu.cpp"
 LIBRARY_NAME = "libposemamba_scan.so"
@@ -92,17 +91,6 @@ def cache_key(compiler: str, flags: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def build_library() -> tuple[Path, float | None]:
     """The path of the compiled library and the compile time in seconds (None when it was cached)."""
     compiler = find_compiler()
@@ -111,7 +99,7 @@ def build_library() -> tuple[Path, float | None]:
     library = folder / LIBRARY_NAME
     if library.is_file():
         return library, None
-    with _locked(folder / "build.lock"):
+    with file_lock(folder / "build.lock"):
         if library.is_file():  # another process built it while we waited for the lock
             return library, None
         start = time.perf_counter()

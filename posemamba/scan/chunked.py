@@ -48,21 +48,25 @@ def selective_scan(u, delta, A, B, C, D, delta_bias, delta_softplus: bool = True
     decay = torch.exp(delta_t * A_g)
     drive = (delta_t * u_t) * B_t
 
+    # The loops take their steps from unbind(), not x[t]: autograd's backward of x[t] writes a zero
+    # tensor the size of all of x for every t (quadratic in the steps); unbind's stacks the steps once.
+    drive_steps, decay_steps, c_steps = drive.unbind(0), decay.unbind(0), C_t.unbind(0)
     # Pass 1: every chunk from a zero state; prods[t] = decay[0] * ... * decay[t] inside the chunk.
-    h = torch.zeros_like(drive[0])
-    prod = torch.ones_like(drive[0])
+    h = torch.zeros_like(drive_steps[0])
+    prod = torch.ones_like(drive_steps[0])
     y_local, prods = [], []
     for t in range(T):
-        h = torch.addcmul(drive[t], decay[t], h)
-        prod = prod * decay[t]
-        y_local.append((h * C_t[t]).sum(3))
+        h = torch.addcmul(drive_steps[t], decay_steps[t], h)
+        prod = prod * decay_steps[t]
+        y_local.append((h * c_steps[t]).sum(3))
         prods.append(prod)
     # Pass 2: the state entering chunk c is carry[c] = prod_end[c-1] * carry[c-1] + h_end[c-1].
-    carries = [torch.zeros_like(h[..., 0])]
+    chunk_decay, chunk_state = prods[-1].unbind(-1), h.unbind(-1)
+    carries = [torch.zeros_like(chunk_state[0])]
     for c in range(1, nc):
-        carries.append(prods[-1][..., c - 1] * carries[-1] + h[..., c - 1])
+        carries.append(chunk_decay[c - 1] * carries[-1] + chunk_state[c - 1])
     carry = torch.stack(carries, dim=-1)  # (Bt, K, Dk, N, nc)
-    y = torch.stack([y_local[t] + (C_t[t] * prods[t] * carry).sum(3) for t in range(T)], dim=-1)
+    y = torch.stack([y_local[t] + (c_steps[t] * prods[t] * carry).sum(3) for t in range(T)], dim=-1)
     # y (Bt, K, Dk, nc, T) -> (Bt, K*D, L)
     y = y.reshape(batch, channels, nc * T)[..., :length]
     return y + D[None, :, None] * u

@@ -30,8 +30,36 @@ def temporal_order(frames: int, joints: int) -> torch.Tensor:
     return torch.arange(frames * joints, dtype=torch.int32).view(frames, joints).t().contiguous().view(-1)
 
 
-def limb_sum(v: torch.Tensor, limb_index: torch.Tensor) -> torch.Tensor:
-    """G[..., f, j, :] = V[..., f, j, :] + V[..., f, idx[j], :] (spec 4.4 step 3; (Bt, F, J, Di))."""
+LIMB_GRADIENTS = ("exact", "original")
+
+
+class _LimbSumOriginalBackward(torch.autograd.Function):
+    """The pose-limb sum with the original's backward, which passes the gradient through unchanged.
+
+    The original's CrossScan_plus_poselimbs (csms6s.py:163-169 at nankingjing/PoseMamba@2ec3737)
+    returns the gradient of G = V + V[..., idx, :] as if G were V: it drops the scatter-add through
+    the gather (research posemamba-training.md, fragile point 2: gradcheck fails, relative L2 error
+    0.53). Kept only to reproduce the original's training exactly (limb_gradient: original).
+    """
+
+    @staticmethod
+    def forward(ctx, v: torch.Tensor, limb_index: torch.Tensor) -> torch.Tensor:
+        return v + v.index_select(2, limb_index)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad, None
+
+
+def limb_sum(v: torch.Tensor, limb_index: torch.Tensor, gradient: str = "exact") -> torch.Tensor:
+    """G[..., f, j, :] = V[..., f, j, :] + V[..., f, idx[j], :] (spec 4.4 step 3; (Bt, F, J, Di)).
+
+    gradient "exact": autograd's gradient of that sum; "original": the original's identity backward.
+    """
+    if gradient == "original":
+        return _LimbSumOriginalBackward.apply(v, limb_index)
+    if gradient != "exact":
+        raise ValueError(f"unknown limb gradient {gradient!r}; valid: {', '.join(LIMB_GRADIENTS)}")
     return v + v.index_select(2, limb_index)
 
 
@@ -52,16 +80,17 @@ def four_direction_scan(
     A: torch.Tensor,
     Ds: torch.Tensor,
     backend: str | None = None,
+    limb_gradient: str = "exact",
 ) -> torch.Tensor:
     """V (Bt, F, J, Di) -> merged scan output M (Bt, F, J, Di); weights as in the checkpoint (spec 3).
 
     A is -exp(A_logs) (K*Di, N); x_proj_weight (K, R+2N, Di); dt_projs_weight (K, Di, R);
-    dt_projs_bias (K, Di); Ds (K*Di,).
+    dt_projs_bias (K, Di); Ds (K*Di,). `limb_gradient` is limb_sum's `gradient` (the forward is the same).
     """
     weights = (x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds)
     if uses_fused(v, backend, weights):
         return _fused(v.contiguous(), limb_index, *weights)
-    return _packed(v, limb_index, *weights, backend=backend)
+    return _packed(v, limb_index, *weights, backend=backend, limb_gradient=limb_gradient)
 
 
 @functools.lru_cache(maxsize=32)
@@ -118,14 +147,18 @@ def _fused(v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds) 
     return merged
 
 
-def _packed(v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds, backend=None):
+def _packed(
+    v, limb_index, x_proj_weight, dt_projs_weight, dt_projs_bias, A, Ds, backend=None, limb_gradient="exact"
+):
     bt, frames, joints, d_inner = v.shape
     length = frames * joints
     k = DIRECTIONS
     rank, n = dt_projs_weight.shape[2], A.shape[1]
     v_cf = v.permute(0, 3, 1, 2)  # (Bt, Di, F, J)
     xs = v.new_empty(bt, k, d_inner, length)
-    xs[:, 0].view(bt, d_inner, frames, joints).copy_(limb_sum(v, limb_index).permute(0, 3, 1, 2))
+    xs[:, 0].view(bt, d_inner, frames, joints).copy_(
+        limb_sum(v, limb_index, limb_gradient).permute(0, 3, 1, 2)
+    )
     xs[:, 1].view(bt, d_inner, joints, frames).copy_(v_cf.transpose(2, 3))
     xs[:, 2:] = xs[:, :2].flip(-1)
     x_dbl = torch.matmul(x_proj_weight, xs)  # (Bt, K, R+2N, L)

@@ -98,7 +98,6 @@ def test_gpu_choice_without_recipe_follows_the_injected_gpu(
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["train"], 2, "target 'train' is not available yet"),
         (["dance"], 2, "unknown target 'dance'"),
         (["shell", "--print", "--native"], 2, "--print shows a container command; --native runs here"),
     ],

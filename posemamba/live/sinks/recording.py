@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posemamba.atomic import save_npz
+from posemamba.files import save_npz
 from posemamba.errors import PoseMambaError, RecordingError
 
 CHUNKS = "chunks"

@@ -1,23 +1,39 @@
-"""Write a file so that it is either whole or absent: a temporary file beside it, fsync, rename.
+"""Files that are whole or absent, and one writer at a time.
 
-An error, a full disk or Ctrl-C half-way leaves the previous file (if any) untouched and no temporary
-file behind. `save_npz` writes an .npz this way and, unlike np.savez, closes its zip archive on a
-failed write, so a full disk is one OSError rather than also an "Exception ignored" at exit.
+`atomic_write(path, write)`: a temporary file beside `path`, fsync, rename, fsync of the folder; an
+error, a full disk or Ctrl-C half-way leaves the previous file (if any) untouched and no temporary file
+behind. `save_npz` writes an .npz that way and, unlike np.savez, closes its zip archive on a failed
+write, so a full disk is one OSError rather than also an "Exception ignored" at exit. `file_lock(path)`
+holds an exclusive flock (concurrent first uses of a cache build it once).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if needed) for the duration of the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Call `write(handle)` on a temporary file beside `path`, then rename it over `path`."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
@@ -30,6 +46,12 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+    # The rename itself is durable only once the folder entry is on disk.
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _write_npz(stream: IO[bytes], arrays: Mapping[str, Any]) -> None:
