@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from posemamba.files import save_npz
 from posemamba.device import check_device
 from posemamba.errors import PoseMambaError
+from posemamba.files import save_npz
 from posemamba.scan.choice import usable_backend
 
 FORMATS = ("coco", "h36m")

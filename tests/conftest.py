@@ -20,7 +20,7 @@ DOCKER_BASE = os.environ.get("ENVKIT_BASE_TAG", "local/debian:bookworm")
 
 def skip_unless_docker_engine() -> None:
     """Skip, saying why and what sets it up, unless the docker CLI, an engine and DOCKER_BASE are here."""
-    from envkit.build import engines
+    from envkit.builder import engines
 
     if shutil.which("docker") is None:
         pytest.skip("the docker CLI is not installed (.ci/setup.d/10-apt.sh installs docker.io)")

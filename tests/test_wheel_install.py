@@ -1,7 +1,7 @@
 """envkit installed from its wheel, run from an unrelated folder: what a user gets from `pip install envkit`.
 
 The data folders travel inside the wheel (pyproject force-include -> envkit/_data) and envkit.resources finds
-them there; `envkit build` sends a source tree rebuilt from the installed files (envkit.build.context), the
+them there; `envkit build` sends a source tree rebuilt from the installed files (envkit.builder.context), the
 same files a checkout sends, and builds from it for real when a Docker engine answers; `envkit render --all
 --write` never writes into the installed package.
 """

@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from envkit.build.engines import engine_answers
-from envkit.build.plan import make_plan
-from envkit.build.report import build
+from envkit.builder.engines import engine_answers
+from envkit.builder.plan import make_plan
+from envkit.builder.report import build
 from envkit.errors import FailedError
 from envkit.recipes import choose
 from envkit.resources import injected_facts

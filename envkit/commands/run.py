@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from envkit.build.plan import default_tag
+from envkit.builder.plan import default_tag
 from envkit.commands.build import chosen_recipe
 from envkit.containers.devices import Devices, wants_camera
 from envkit.containers.images import image_exists

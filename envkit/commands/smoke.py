@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from envkit.build.plan import make_plan
+from envkit.builder.plan import make_plan
 from envkit.commands.build import chosen_recipe
 from envkit.errors import UsageError
 from envkit.launch.smoke import SmokeRun

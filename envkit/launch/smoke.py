@@ -24,8 +24,8 @@ from typing import Any
 from rich.console import Console
 
 from envkit import __version__
-from envkit.build.plan import BuildPlan
-from envkit.build.report import build, failure_lines
+from envkit.builder.plan import BuildPlan
+from envkit.builder.report import build, failure_lines
 from envkit.containers.devices import Devices, gpu_available
 from envkit.containers.images import image_exists, remove_container
 from envkit.containers.run import CONTAINER_HOME, CONTAINER_OUTPUT, RunOptions, docker_run_argv

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from posemamba.cache import cache_dir
 from posemamba.data import h36m
 from posemamba.errors import DataFileError
-from posemamba.cache import cache_dir
 from posemamba.files import file_lock
 
 FORMAT = "posemamba-h36m/1"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from envkit.build import engines
+from envkit.builder import engines
 from envkit.recipes import RecipeError, load_recipe
 from envkit.recipes.model import ModelPin
 from envkit.render import render, template_text

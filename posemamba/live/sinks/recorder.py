@@ -18,8 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posemamba.files import save_npz
 from posemamba.errors import PoseMambaError, RecordingError
+from posemamba.files import save_npz
 from posemamba.live.sinks.recording import (
     CHUNKS,
     META,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from envkit.build import lock
+from envkit.builder import lock
 from envkit.errors import UsageError
 from envkit.recipes import load_recipe
 from envkit.resources import data_dir

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from envkit.build import engines
-from envkit.build.plan import BuildPlan
-from envkit.build.steps import Step, StepTracker, count_steps
+from envkit.builder import engines
+from envkit.builder.plan import BuildPlan
+from envkit.builder.steps import Step, StepTracker, count_steps
 from envkit.containers import images
 from envkit.failures.match import Diagnosis, diagnose
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.markup import escape
 
-from envkit.build import lock
-from envkit.build.display import BuildDisplay
-from envkit.build.execute import BuildResult, execute
-from envkit.build.plan import BuildPlan
-from envkit.build.steps import StepTracker, count_steps
+from envkit.builder import lock
+from envkit.builder.display import BuildDisplay
+from envkit.builder.execute import BuildResult, execute
+from envkit.builder.plan import BuildPlan
+from envkit.builder.steps import StepTracker, count_steps
 from envkit.errors import FailedError
 
 

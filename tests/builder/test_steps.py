@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from envkit.build.steps import StepTracker, count_steps
+from envkit.builder.steps import StepTracker, count_steps
 
 # DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain (20.10.24), a cached step and a failing one.
 BUILDKIT = """\

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from envkit.build import engines
+from envkit.builder import engines
 from envkit.recipes import load_recipe
 from tests.conftest import DOCKER_BASE, FIXTURES, default_sigint, skip_unless_docker_engine
 
@@ -369,7 +369,7 @@ def test_a_smoke_step_that_fails_in_the_engine_is_diagnosed(
     """A GPU request on an engine without the NVIDIA runtime (this one), as on a misconfigured runner."""
     from rich.console import Console
 
-    from envkit.build.plan import make_plan
+    from envkit.builder.plan import make_plan
     from envkit.launch.smoke import SmokeRun
 
     if "nvidia" in docker("info", "--format", "{{json .Runtimes}}").stdout:

@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
-from envkit.build.steps import Step, StepTracker
+from envkit.builder.steps import Step, StepTracker
 
 # BuildKit's `#12 3.456 text` output lines -> text.
 _OUTPUT = re.compile(r"^#\d+ (?:\d+\.\d+ )?(.*)$")

@@ -10,9 +10,9 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envkit.build import engines, lock
-from envkit.build.context import build_context
-from envkit.build.engines import Engine
+from envkit.builder import engines, lock
+from envkit.builder.context import build_context
+from envkit.builder.engines import Engine
 from envkit.errors import UsageError, quoted
 from envkit.recipes import Recipe, load_recipe, rebase_recipe
 from envkit.recipes.values import check_raw

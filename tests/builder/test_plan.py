@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envkit.build import engines
-from envkit.build.plan import default_tag, make_plan
+from envkit.builder import engines
+from envkit.builder.plan import default_tag, make_plan
 from envkit.cli import app
 from envkit.errors import UsageError
 from envkit.recipes import load_recipe
