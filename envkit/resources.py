@@ -24,7 +24,6 @@ DATA_FOLDERS: tuple[DataFolder, ...] = ("recipes", "dockerfiles", "checks", "ker
 PACKAGES = ("envkit", "posemamba")
 # The top-level files a wheel carries under envkit/_data/project/ (pyproject's force-include), so that a
 # wheel install can give `envkit build` the same source tree a checkout gives.
-PROJECT_FILES = ("pyproject.toml", "README.md")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _WHEEL_DATA = PurePosixPath("envkit", "_data")

@@ -30,10 +30,6 @@ LIMITS = {"frames": (1, 1024), "dim": (1, 1024), "depth": (1, 64)}
 BLOCK_PREFIX = "STEblocks."
 
 
-def _describe(tensor: torch.Tensor) -> str:
-    return f"{tuple(tensor.shape)} {tensor.dtype}"
-
-
 def check_tensor(key: str, tensor: torch.Tensor, path: Path) -> None:
     """Raise CheckpointError unless `tensor` is a dense, storage-backed, finite float CPU tensor."""
     if tensor.layout != torch.strided or tensor.device.type != "cpu" or tensor.is_quantized:

@@ -111,7 +111,7 @@ def live_pose(
     """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live. Exit 0 done, 1 asked for 3D
     (--checkpoint) and no frame got it, 2 bad input, 130 Ctrl-C, 143 SIGTERM."""
     from posemamba.live import LiveConfig, run
-    from posemamba.live.pipeline import no_3d_error, summary_lines
+    from posemamba.live.report import no_3d_error, summary_lines
 
     if recover is not None:
         from posemamba.live.sinks.recording import recover as recover_recording

@@ -103,7 +103,6 @@ class Lifter:
         self.durations: list[float] = []  # seconds per forward pass (all tracks of one request)
         self.waits: list[float] = []  # seconds a request waited before the worker took it
         self.batches: list[int] = []  # tracks per forward pass
-        self.submitted = self.replaced = 0
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="posemamba-lifter", daemon=True)
         self._thread.start()
@@ -114,10 +113,7 @@ class Lifter:
         if not windows:
             return
         with self._lock:
-            if self._pending is not None:
-                self.replaced += 1
             self._pending = _Job(frame_index, received, size, windows)
-            self.submitted += 1
             self._lock.notify()
 
     def wait_for(self, frame_index: int) -> None:
@@ -142,10 +138,6 @@ class Lifter:
         with self._lock:
             for track_id in set(self._results) - keep:
                 del self._results[track_id]
-
-    def idle(self) -> bool:
-        with self._lock:
-            return self._pending is None and not self._busy
 
     def _work(self) -> None:
         import torch

@@ -1,28 +1,21 @@
-"""The live loop: source -> 2D -> tracks -> (lifter in a worker) -> metric 3D -> sinks.
-
-The loop owns timing. It never waits for the lifter; a camera source drops frames on its side
-rather than queueing them, so latency does not build up.
-"""
+"""A live run: check its inputs, open the source, start the stages (2D estimator, lifter, sinks), run
+the frame loop (posemamba.live.loop), and close everything in reverse order, whatever stops the run."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
-from posemamba.errors import PoseMambaError, RecordingError, RunFailedError
-from posemamba.live import metric
+from posemamba.errors import PoseMambaError, RecordingError
 from posemamba.live.config import EnvironmentCheck, LiveConfig, RunSummary
-from posemamba.live.draw import ViewAngles, compose
-from posemamba.live.sources import Source, SourceLost, open_source
-from posemamba.live.timing import StageTimes, percentiles_ms
-from posemamba.live.tracking import WINDOW, Tracker
-from posemamba.live.types import TrackedPerson
+from posemamba.live.draw import ViewAngles
+from posemamba.live.loop import FrameLoop, Stages
+from posemamba.live.sources import Source, open_source
+from posemamba.live.tracking import WINDOW
 
 
 def choose_source(spec: str | None) -> str:
@@ -72,16 +65,6 @@ class _StopFlag:
     def restore(self) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
-
-
-def _status_lines(times: StageTimes, fps: float, people: list[TrackedPerson], lifter) -> list[str]:
-    lines = [f"{fps:5.1f} FPS   2D {times.last_ms('pose2d'):.0f} ms   draw {times.last_ms('draw'):.0f} ms"]
-    if lifter is not None:
-        ages = [p.pose3d_age for p in people if not math.isnan(p.pose3d_age)]
-        lift = lifter.durations[-1] * 1e3 if lifter.durations else float("nan")
-        age = f"{max(ages) * 1e3:.0f} ms" if ages else "-"
-        lines.append(f"lifter {lift:.0f} ms/run ({lifter.window_size.window} frames)   3D age {age}")
-    return lines
 
 
 def _window_size(config: LiveConfig):
@@ -149,12 +132,21 @@ def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -
 
 
 def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSummary:
-    from posemamba.live.estimators import make_estimator
-
     # Installed first and restored last: a second Ctrl-C while the recorder consolidates is ignored.
     stop = _StopFlag()
     stop.install()
     closers.append(stop.restore)
+    stages = Stages(_start_estimator(config, closers), _start_lifter(config, closers))
+    stages.sinks = _open_sinks(config, source, spec, stages.angles, closers)
+    summary = RunSummary(source=spec, out=config.out, lift_requested=stages.lifter is not None)
+    if stages.lifter is not None:
+        _warm_up(stages.lifter, stop, summary)
+    return FrameLoop(config, stages, summary).run(source.frames(), lambda: stop.reason)
+
+
+def _start_estimator(config: LiveConfig, closers: list):
+    from posemamba.live.estimators import make_estimator
+
     estimator = make_estimator(
         config.estimator,
         pose_config=config.pose2d_config,
@@ -165,23 +157,31 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         device=config.device,
     )
     closers.append(estimator.close)
-    lifter = None
-    if config.checkpoint is not None:
-        from posemamba.live.lifter import Lifter, load_model
+    return estimator
 
-        model = load_model(config.checkpoint, config.device)
-        say(f"warming up the 3D lifter (PoseMamba-{model.variant}, {config.device}) before the first frame: "
-            "the first lift builds or loads the compiled scan, then the window is sized")  # fmt: skip
-        lifter = Lifter(model, flip_tta=config.flip_tta, device=config.device, threads=config.lifter_threads,
-                        window_size=_window_size(config))  # fmt: skip
-        closers.append(lifter.close)
-    else:
+
+def _start_lifter(config: LiveConfig, closers: list):
+    """The lifter thread (it warms up and sizes its window at once), or None without a checkpoint."""
+    if config.checkpoint is None:
         from posemamba.live.lifter import RELEASED_WEIGHTS
 
         say(f"no PoseMamba checkpoint (--checkpoint PATH or $POSEMAMBA_CHECKPOINT): 2D only, no 3D poses; "
             f"real weights: {RELEASED_WEIGHTS}")  # fmt: skip
+        return None
+    from posemamba.live.lifter import Lifter, load_model
+
+    model = load_model(config.checkpoint, config.device)
+    say(f"warming up the 3D lifter (PoseMamba-{model.variant}, {config.device}) before the first frame: "
+        "the first lift builds or loads the compiled scan, then the window is sized")  # fmt: skip
+    lifter = Lifter(model, flip_tta=config.flip_tta, device=config.device, threads=config.lifter_threads,
+                    window_size=_window_size(config))  # fmt: skip
+    closers.append(lifter.close)
+    return lifter
+
+
+def _open_sinks(config: LiveConfig, source: Source, spec: str, angles: ViewAngles, closers: list) -> list:
+    """Rerun, the recorder, the window: each closed after the lifter (closers run in reverse)."""
     sinks = []
-    angles = ViewAngles()
     # Rerun first: a missing rerun-sdk must stop the run before the recorder has created anything.
     if config.rerun:
         from posemamba.live.sinks.rerun_sink import RerunSink
@@ -189,177 +189,16 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
         rerun_sink = RerunSink(config.out)
         sinks.append(rerun_sink)
         closers.append(rerun_sink.close)
-    recorder = None
     if config.out is not None:
         from posemamba.live.sinks.recorder import Recorder
 
         recorder = Recorder(Path(config.out), source.fps or 30.0, spec, config.chunk_frames)
         sinks.append(recorder)
-        closers.append(recorder.close)  # closed last of the sinks' users, after the lifter
+        closers.append(recorder.close)
     if not config.headless:
         from posemamba.live.sinks.window import WindowSink
 
         window = WindowSink(angles)
         sinks.append(window)
         closers.append(window.close)
-
-    summary = RunSummary(source=spec, out=config.out, lift_requested=lifter is not None)
-    if lifter is not None:
-        _warm_up(lifter, stop, summary)
-    tracker = Tracker(method=config.track_method)
-    times = StageTimes()
-    ages: list[float] = []
-    seen_ids: set[int] = set()
-    frames = source.frames()
-    started = time.perf_counter()
-    fps, fps_window = 0.0, []
-    reason = "source ended"
-    try:
-        while True:
-            if stop.reason:
-                reason = stop.reason
-                break
-            if config.max_frames is not None and summary.frames >= config.max_frames:
-                reason = "max frames"
-                break
-            read_start = time.perf_counter()
-            try:
-                frame = next(frames)
-            except StopIteration:
-                break
-            except SourceLost as error:
-                reason = f"source lost: {error}"
-                break
-            times.add("read", time.perf_counter() - read_start)
-            if lifter is not None and lifter.error is not None:
-                raise RuntimeError(f"the lifter failed: {lifter.error!r}") from lifter.error
-
-            with times.measure("pose2d"):
-                people2d = estimator.estimate(frame)
-            with times.measure("track"):
-                pairs = tracker.update(frame.index, people2d)
-            now = time.perf_counter()
-            if lifter is not None:
-                if frame.index % config.stride == 0 and pairs:
-                    windows = {track.track_id: track.buffer.window()[0] for track, _ in pairs}
-                    lifter.submit(frame.index, frame.received, frame.size, windows)
-                    if config.lift_sync:
-                        with times.measure("lift_wait"):
-                            lifter.wait_for(frame.index)
-                lifter.forget(set(tracker.tracks))
-            people = []
-            with times.measure("metric"):
-                for track, person in pairs:
-                    tracked = TrackedPerson(track.track_id, person)
-                    seen_ids.add(track.track_id)
-                    lifted = lifter.latest(track.track_id) if lifter is not None else None
-                    if lifted is not None:
-                        tracked.pose3d, tracked.pose3d_frame = lifted.pose, lifted.frame_index
-                        tracked.pose3d_age = now - lifted.received
-                        ages.append(tracked.pose3d_age)
-                    if frame.depth is not None and frame.intrinsics is not None:
-                        root, skeleton = metric.place(tracked.pose3d, person.keypoints, frame.depth,
-                                                      frame.intrinsics)  # fmt: skip
-                        if root is not None:
-                            tracked.extra["root3d"] = root
-                        tracked.metric3d = skeleton
-                    people.append(tracked)
-            if not people:
-                summary.frames_without_person += 1
-            elif any(p.pose3d is not None for p in people):
-                summary.frames_with_3d += 1
-            elif lifter is not None:
-                summary.frames_awaiting_lift += 1
-            canvas = None
-            if sinks:
-                with times.measure("draw"):
-                    canvas, _ = compose(frame.bgr, people, angles, _status_lines(times, fps, people, lifter),
-                                        config.view_height)  # fmt: skip
-            keep_going = True
-            with times.measure("sinks"):
-                for sink in sinks:
-                    keep_going = sink.write(frame, people, canvas) and keep_going
-            summary.frames += 1
-            end = time.perf_counter()
-            times.add("frame", end - read_start)
-            times.add("latency", end - frame.received)
-            fps_window = [t for t in (*fps_window, end) if end - t <= 1.0]
-            fps = (len(fps_window) - 1) / (fps_window[-1] - fps_window[0]) if len(fps_window) > 1 else 0.0
-            if not keep_going:
-                reason = "quit"
-                break
-    finally:
-        summary.seconds = time.perf_counter() - started
-    summary.stop_reason = reason
-    frame_times = times.samples.get("frame", [])
-    summary.display_fps = len(frame_times) / sum(frame_times) if frame_times else 0.0
-    summary.stages_ms = times.percentiles_ms()
-    summary.pose3d_age_ms = percentiles_ms(ages)
-    summary.track_ids = sorted(seen_ids)
-    if lifter is not None:
-        summary.window, summary.window_reason = lifter.window_size.window, lifter.window_size.reason
-    if lifter is not None and lifter.durations:
-        summary.lifter_runs = len(lifter.durations)
-        summary.lifter_ms = percentiles_ms(lifter.durations)
-        summary.lifter_windows_per_s = float(sum(lifter.batches) / sum(lifter.durations))
-    return summary
-
-
-def summary_lines(summary: RunSummary) -> list[str]:
-    """The run's figures as short lines for the terminal."""
-    lines = [
-        f"live-pose: {summary.frames} frames from {summary.source} in {summary.seconds:.1f} s "
-        f"({summary.stop_reason}); loop {summary.display_fps:.1f} FPS; tracks {summary.track_ids}",
-    ]
-    stages = ", ".join(f"{name} {p50:.1f}/{p95:.1f}" for name, (p50, p95) in summary.stages_ms.items())
-    lines.append(f"live-pose: stage ms p50/p95: {stages}")
-    if summary.lifter_runs:
-        lines.append(
-            f"live-pose: lifter {summary.lifter_runs} runs, "
-            f"{summary.lifter_ms[0]:.0f}/{summary.lifter_ms[1]:.0f} ms p50/p95, "
-            f"{summary.lifter_windows_per_s:.1f} windows/s; 3D age "
-            f"{summary.pose3d_age_ms[0]:.0f}/{summary.pose3d_age_ms[1]:.0f} ms p50/p95"
-        )
-        lines.append(f"live-pose: lift window {summary.window_reason}")
-    lines.append(f"live-pose: {_3d_line(summary)}")
-    if summary.out is not None:
-        lines.append(f"live-pose: recording in {summary.out} (poses.npz, overlay.mp4)")
-    return lines
-
-
-def _3d_line(summary: RunSummary) -> str:
-    """How many frames got a 3D pose, and why the others did not."""
-    if not summary.lift_requested:
-        return "no 3D: no PoseMamba checkpoint was given (2D only; the recording's pose3d is NaN)"
-    why = []
-    if summary.frames_without_person:
-        why.append(f"{summary.frames_without_person} with no person detected")
-    if summary.frames_awaiting_lift:
-        why.append(f"{summary.frames_awaiting_lift} before their track's first lift finished")
-    missing = summary.frames - summary.frames_with_3d
-    return f"3D in {summary.frames_with_3d} of {summary.frames} frames" + (
-        f"; without 3D: {', '.join(why)}" if missing else ""
-    )
-
-
-def _frames(count: int) -> str:
-    return f"{count} frame" if count == 1 else f"{count} frames"
-
-
-def no_3d_error(summary: RunSummary) -> RunFailedError | None:
-    """The error for a run that was asked for 3D poses (a checkpoint) and gave none; None otherwise."""
-    if not summary.lift_requested or summary.frames_with_3d > 0:
-        return None
-    if summary.frames == 0:
-        return RunFailedError("no frame got a 3D pose: the source gave no frame", fix="check --source")
-    if summary.frames_without_person == summary.frames:
-        return RunFailedError(
-            f"no frame got a 3D pose: the 2D estimator found no person in any of the {summary.frames} frames",
-            fix="point the source at a person (the recording's overlay.mp4 shows what the 2D model saw)",
-        )
-    lift = f"{summary.lifter_ms[0]:.0f} ms per lift" if summary.lifter_runs else "no lift finished"
-    return RunFailedError(
-        f"no frame got a 3D pose: the run ended after {_frames(summary.frames)}, before a track's first "
-        f"lift finished ({lift}, window {summary.window})",
-        fix="run more frames (--max-frames), or add --lift-sync to wait for each lift",
-    )
+    return sinks

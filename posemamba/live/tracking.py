@@ -76,7 +76,6 @@ class Track:
     last: Person2D
     buffer: RingBuffer = field(default_factory=RingBuffer)
     missed: int = 0  # consecutive frames without a match
-    last_frame: int = -1
 
 
 class Tracker:
@@ -130,7 +129,7 @@ class Tracker:
                 track = Track(self._next_id, person, RingBuffer(self.window))
                 self.tracks[track.track_id] = track
                 self._next_id += 1
-            track.last, track.missed, track.last_frame = person, 0, frame_index
+            track.last, track.missed = person, 0
             track.buffer.push(frame_index, person.keypoints, person.scores)
             result.append((track, person))
         for t, track in enumerate(live):

@@ -45,7 +45,6 @@ FIELDS = {  # every chunk's arrays: dtype and the shape of one row
     "metric3d": (np.float32, (17, 3)),
     "root3d": (np.float32, (3,)),
 }
-PER_FRAME = ("frame_index", "timestamp", "received")  # one row per frame; the rest one row per person
 
 
 def reason(error: BaseException) -> str:
