@@ -7,9 +7,7 @@
 
 Metrics, per frame, in millimetres through the per-frame 2.5d factor (as on Human3.6M): MPJPE (mean
 joint distance, root included, its error 0) and P-MPJPE (after the similarity transform that best
-aligns the prediction to the target). They are written here as MotionBERT computes them
-(lib/model/loss.py: mpjpe, p_mpjpe); the training code's metrics module is their home once both are
-merged.
+aligns the prediction to the target), from posemamba.metrics (as MotionBERT computes them).
 """
 
 from __future__ import annotations
@@ -19,29 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemamba.data.mocap_dataset import MocapSplit
-
-
-def mpjpe(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """(T, J, 3) x2 -> (T,) mean Euclidean distance over the joints."""
-    return np.linalg.norm(pred - gt, axis=-1).mean(axis=-1)
-
-
-def p_mpjpe(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """(T, J, 3) x2 -> (T,) MPJPE after aligning each frame of `pred` to `gt` (rotation, scale, shift)."""
-    mu_gt, mu_pred = gt.mean(axis=1, keepdims=True), pred.mean(axis=1, keepdims=True)
-    x0, y0 = gt - mu_gt, pred - mu_pred
-    norm_x = np.sqrt((x0**2).sum(axis=(1, 2), keepdims=True))
-    norm_y = np.sqrt((y0**2).sum(axis=(1, 2), keepdims=True))
-    x0, y0 = x0 / norm_x, y0 / norm_y
-    u, s, vt = np.linalg.svd(np.matmul(x0.transpose(0, 2, 1), y0))
-    v = vt.transpose(0, 2, 1)
-    sign = np.sign(np.linalg.det(np.matmul(v, u.transpose(0, 2, 1))))[:, None]
-    v[:, :, -1] *= sign
-    s[:, -1] *= sign[:, 0]
-    rotation = np.matmul(v, u.transpose(0, 2, 1))
-    scale = s.sum(axis=1)[:, None, None] * norm_x / norm_y
-    aligned = scale * np.matmul(pred, rotation) + (mu_gt - scale * np.matmul(mu_pred, rotation))
-    return mpjpe(aligned, gt)
+from posemamba.metrics import mpjpe, p_mpjpe
 
 
 def mean_pose(train: MocapSplit) -> np.ndarray:
