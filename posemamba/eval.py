@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 import posemamba
-from posemamba.console import run_app
 from posemamba.data import open_data
 from posemamba.evaluation import Evaluation, evaluate
 from posemamba.files import atomic_write
 from posemamba.scan import BACKENDS, UnknownBackendError
+from posemamba.terminal import run_app
 from posemamba.train.distributed import pick_device
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)

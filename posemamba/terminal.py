@@ -14,10 +14,13 @@ sys.stderr (envkit's messages, tracebacks of bugs) on the terminal.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import typer
 
 from posemamba.errors import PoseMambaError
 
@@ -25,12 +28,16 @@ from posemamba.errors import PoseMambaError
 # a library that has not logged yet). OPENCV_LOG_LEVEL: OpenCV's utils/logger; OPENCV_FFMPEG_LOGLEVEL:
 # OpenCV's FFmpeg backend passes it to av_log_set_level (-8 is AV_LOG_QUIET); GLOG_minloglevel and
 # TF_CPP_MIN_LOG_LEVEL: glog and TensorFlow's C++ logging (2: errors only).
+# MLFLOW_LOGGING_LEVEL: MLflow sets its loggers from it when imported (creating its database tables
+# otherwise prints INFO lines).
 QUIET_ENV = {
     "OPENCV_LOG_LEVEL": "OFF",
     "OPENCV_FFMPEG_LOGLEVEL": "-8",
     "GLOG_minloglevel": "2",
     "TF_CPP_MIN_LOG_LEVEL": "2",
+    "MLFLOW_LOGGING_LEVEL": "WARNING",
 }
+EXIT_INTERRUPTED = 130  # shell convention: 128 + SIGINT
 
 
 def tolerate_any_encoding() -> None:
@@ -43,9 +50,11 @@ def tolerate_any_encoding() -> None:
 
 
 def quiet_libraries() -> None:
-    """Set the native libraries' log switches (QUIET_ENV) where the user has not set them."""
+    """Set the libraries' log switches (QUIET_ENV) where the user has not set them; alembic's INFO
+    lines (MLflow's database migrations) too."""
     for name, value in QUIET_ENV.items():
         os.environ.setdefault(name, value)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def library_log(name: str) -> Path | None:
@@ -93,3 +102,22 @@ def print_error(error: PoseMambaError, program: str) -> None:
     if not text.isprintable():  # a newline or control character echoed from the input stays visible
         text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
     print(f"{program}: error: {text}", file=sys.stderr)
+
+
+def run_app(app: typer.Typer, prog_name: str, args: list[str] | None = None) -> int:
+    """Run one of posemamba's command lines and return its exit code; with args=None (a real command
+    line) exit with it. A PoseMambaError is one `<prog>: error: ... — fix: ...` line and its exit_code (2
+    bad input, 1 a failed run); click's usage errors as click prints them (exit 2)."""
+    tolerate_any_encoding()
+    quiet_libraries()
+    try:
+        app(args=args, prog_name=prog_name)
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except PoseMambaError as error:
+        print_error(error, prog_name)
+        code = error.exit_code
+    if args is None:
+        sys.exit(code)
+    return code

@@ -42,16 +42,20 @@ def live_pose(argv: list[str]) -> int:
 
 
 def _posemamba_app(module: str, prog: str, argv: list[str]) -> int:
-    """Run posemamba's own typer app `module`.app with ARGV; its exit code (bad input: one line, exit 2)."""
+    """Run posemamba's own typer app `module`.app with ARGV; its exit code. Its PoseMambaError (bad input:
+    exit 2) reaches envkit's main, which prints it as envkit's one line."""
     try:
         app = importlib.import_module(module).app
-        from posemamba.console import run_app
     except ImportError as error:
         raise FailedError(
             f"{module} is not importable here: {error}",
             fix='run without --native (in the recipe\'s image), or pip install "envkit[train]"',
         ) from None
-    return run_app(app, prog, argv)
+    try:
+        app(args=argv, prog_name=prog)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
 
 
 def train(argv: list[str]) -> int:

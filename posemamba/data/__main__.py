@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from posemamba.console import run_app
 from posemamba.data import cache, synthetic
+from posemamba.terminal import run_app
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=__doc__)
 

@@ -12,7 +12,6 @@ complete).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +19,7 @@ import typer
 
 from posemamba.errors import PoseMambaError
 from posemamba.live.config import ENVIRONMENT_CHECK, EnvironmentCheck
-from posemamba.terminal import print_error, quiet_libraries, tolerate_any_encoding
+from posemamba.terminal import run_app
 
 # Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
 INTERRUPTED = {"interrupted": 130, "terminated": 143}
@@ -177,12 +176,6 @@ def register(run_app: typer.Typer) -> None:
 def main() -> None:
     """`python -m posemamba.live`: the command on its own, errors as one line (exit 2, or 1 for a run
     that failed)."""
-    tolerate_any_encoding()
-    quiet_libraries()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command(help=HELP)(live_pose)
-    try:
-        app()
-    except PoseMambaError as error:
-        print_error(error, "posemamba")
-        sys.exit(error.exit_code)
+    run_app(app, "posemamba")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from posemamba.console import EXIT_INTERRUPTED, run_app
+from posemamba.terminal import EXIT_INTERRUPTED, run_app
 from posemamba.train import checkpoints
 from posemamba.train.config import RELEASED, load_config, released_config_path, validate
 from posemamba.train.loop import RunOptions, train

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from posemamba.console import run_app
 from posemamba.data import synthetic
+from posemamba.terminal import run_app
 
 CONFIG = """\
 epochs: 2
