@@ -44,7 +44,7 @@ KERNEL_PROBE = (
 LIVE_PROBE = (
     "import json\n"
     "try:\n"
-    "    import posemamba.live.cli\n"
+    "    import posemamba.live.pipeline\n"
     "    from posemamba.live.demo import find_demo_video\n"
     "except ImportError as error:\n"
     "    print('ENVKIT-SMOKE ' + json.dumps({'error': str(error)}))\n"

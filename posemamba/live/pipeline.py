@@ -108,11 +108,11 @@ def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -
 
     estimator, why = resolve(config.estimator)
     config = dataclasses.replace(config, estimator=estimator)
-    say(f"2D estimator: {estimator} ({why})")
     preflight.check(config)
     if environment_check is not None:
         environment_check(config)
     preflight.check_display(config)
+    say(f"2D estimator: {estimator} ({why})")  # after the checks: a refused run prints one line only
     spec = choose_source(config.source)
     source: Source = open_source(spec)
     closers: list = [source.close]
