@@ -112,13 +112,12 @@ def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -
     if environment_check is not None:
         environment_check(config)
     preflight.check_display(config)
-    say(f"2D estimator: {estimator} ({why})")  # after the checks: a refused run prints one line only
     spec = choose_source(config.source)
     source: Source = open_source(spec)
     closers: list = [source.close]
     failed: list[RecordingError] = []
     try:
-        return _run(config, source, spec, closers)
+        return _run(config, source, spec, closers, why)
     finally:
         for close in reversed(closers):
             try:
@@ -131,12 +130,12 @@ def run(config: LiveConfig, environment_check: EnvironmentCheck | None = None) -
             raise failed[0]
 
 
-def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSummary:
+def _run(config: LiveConfig, source: Source, spec: str, closers: list, estimator_why: str) -> RunSummary:
     # Installed first and restored last: a second Ctrl-C while the recorder consolidates is ignored.
     stop = _StopFlag()
     stop.install()
     closers.append(stop.restore)
-    stages = Stages(_start_estimator(config, closers), _start_lifter(config, closers))
+    stages = Stages(_start_estimator(config, closers, estimator_why), _start_lifter(config, closers))
     stages.sinks = _open_sinks(config, source, spec, stages.angles, closers)
     summary = RunSummary(source=spec, out=config.out, lift_requested=stages.lifter is not None)
     if stages.lifter is not None:
@@ -144,7 +143,9 @@ def _run(config: LiveConfig, source: Source, spec: str, closers: list) -> RunSum
     return FrameLoop(config, stages, summary).run(source.frames(), lambda: stop.reason)
 
 
-def _start_estimator(config: LiveConfig, closers: list):
+def _start_estimator(config: LiveConfig, closers: list, why: str):
+    # Said once the inputs are checked and the source is open: a refused run prints its one line only.
+    say(f"2D estimator: {config.estimator} ({why})")
     from posemamba.live.estimators import make_estimator
 
     estimator = make_estimator(
