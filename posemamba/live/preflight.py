@@ -41,7 +41,9 @@ def check_estimator(name: str) -> None:
         )
 
 
-def check_checkpoint(path: Path | None) -> None:
+def check_checkpoint(path: Path | None, window: int | None = None) -> None:
+    """The checkpoint exists, and a fixed --window fits the frames its model takes (read from the
+    weights' shapes, before any model is built)."""
     if path is None:
         return
     path = Path(path).expanduser()
@@ -50,6 +52,16 @@ def check_checkpoint(path: Path | None) -> None:
             f"PoseMamba checkpoint {path} does not exist",
             fix="pass --checkpoint PATH to a PoseMamba checkpoint (.bin/.pth, e.g. PoseMamba-S)",
         )
+    if window is not None:
+        from posemamba.checkpoint import read_state_dict
+        from posemamba.checkpoint_shapes import validate
+
+        frames = validate(read_state_dict(path), path)["frames"]
+        if window > frames:
+            raise PoseMambaError(
+                f"--window {window} is longer than the checkpoint's model takes ({frames} frames)",
+                fix=f"use --window auto or 1..{frames}",
+            )
 
 
 def check_mmpose_checkpoints(config: LiveConfig) -> None:
@@ -63,7 +75,7 @@ def check_mmpose_checkpoints(config: LiveConfig) -> None:
 def check(config: LiveConfig) -> None:
     """Every check of the run's own inputs, cheapest first."""
     check_device(config.device)
-    check_checkpoint(config.checkpoint)
+    check_checkpoint(config.checkpoint, config.window)
     if config.checkpoint is not None:
         usable_backend(config.device)  # a bogus $POSEMAMBA_SCAN_BACKEND, before any model loads
     if config.estimator == "mmpose":

@@ -39,6 +39,20 @@ def assert_one_line(done: subprocess.CompletedProcess, code: int, *needles: str)
     return line
 
 
+def assert_failure_line(done: subprocess.CompletedProcess, code: int, *needles: str) -> str:
+    """A run that started and then failed: its progress lines, then exactly one error line, last, with the
+    fix and every needle; no traceback."""
+    lines = done.stderr.splitlines()
+    assert done.returncode == code, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in lines if line.startswith("envkit: error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], f"one error line, last:\n{done.stderr}"
+    assert errors[0].count(" fix: ") == 1, errors[0]
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+    return errors[0]
+
+
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file below `folder` with its size and mtime: compare before and after to see nothing changed."""
     if not folder.exists():

@@ -16,7 +16,7 @@ from posemamba.errors import PoseMambaError, RecordingError
 from posemamba.live.sinks.recorder import _arrays
 from posemamba.live.sinks.recording import check_out, load_recording, recover
 from tests.conftest import FIXTURES
-from tests.hostile.one_line import LIVE, assert_one_line, run, snapshot
+from tests.hostile.one_line import LIVE, assert_failure_line, assert_one_line, run, snapshot
 
 pytestmark = pytest.mark.slow
 TINY = FIXTURES / "posemamba" / "tiny_f27_d32_l2_checkpoint.bin"
@@ -198,7 +198,7 @@ def test_a_full_disk_is_a_failure_with_what_was_saved(tmp_path, demo_video, medi
     try:
         out = mount / "rec"
         done = live("--source", str(demo_video), "--out", str(out), "--max-frames", "120")
-        line = assert_one_line(done, 1, "No space left on device", "saved:", "--recover")
+        line = assert_failure_line(done, 1, "No space left on device", "saved:", "--recover")
         assert "recording in" not in done.stdout, "never say the recording is there when it is not"
         assert not (out / "poses.npz").exists() or "complete" not in line
         kept = len(load_recording(out)["frame_index"])
