@@ -106,7 +106,9 @@ class PoseMamba(nn.Module):
         self.Spatial_pos_embed = nn.Parameter(torch.zeros(1, NUM_JOINTS, dim))
         self.Temporal_pos_embed = nn.Parameter(torch.zeros(1, frames, dim))
         self.Spatial_patch_to_embedding = nn.Linear(IN_CHANNELS, dim)
-        rates = [r.item() for r in torch.linspace(0, drop_path_rate, depth)]
+        # On the CPU whatever the default device: checkpoint_shapes builds the model on `meta` to compare
+        # shapes, where .tolist() of a tensor cannot read values.
+        rates = torch.linspace(0, drop_path_rate, depth, device="cpu").tolist()
         self.STEblocks = nn.ModuleList(BiSTSSMBlock(dim, mlp_ratio, drop_path=r) for r in rates)
         self.TTEblocks = nn.ModuleList(BiSTSSMBlock(dim, mlp_ratio, drop_path=r) for r in rates)
         # One norm of each kind, shared by every spatial (temporal) block.
