@@ -21,6 +21,8 @@ import pytest
 import torch
 from scan_testing import SCAN_ARGS, golden_case, random_problem
 
+from posemamba.scan import ref
+
 ROOT = Path(__file__).resolve().parents[2]
 CSRC = ROOT / "kernels" / "selective_scan" / "csrc"
 EMULATION = Path(__file__).resolve().parent / "host_emulation"
@@ -88,7 +90,7 @@ def kernel_args(problem: dict[str, torch.Tensor], dtype: torch.dtype) -> list[to
 
 def reference(args: list[torch.Tensor], dout: torch.Tensor, softplus: bool = True):
     leaves = [a.detach().double().requires_grad_() for a in args]
-    out = reference(*leaves, delta_softplus=softplus)
+    out = ref.selective_scan(*leaves, delta_softplus=softplus)
     return out.detach(), torch.autograd.grad(out, leaves, dout.double())
 
 
