@@ -7,14 +7,11 @@ is checked in libgomp itself (OMP_DISPLAY_ENV), in fresh interpreters.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ import posemamba
 from posemamba import threads
 from posemamba.errors import PoseMambaError
 from posemamba.threads import CpuFacts, choose_threads, wait_policy
+from tests.conftest import busy_loops
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "posemamba"
 TINY = FIXTURES / "tiny_f27_d32_l2_checkpoint.bin"
@@ -159,34 +157,10 @@ def test_libgomp_keeps_the_users_policy_and_its_default_after_torch() -> None:
 # --- the machine's facts -------------------------------------------------------------------------------
 
 
-def _ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
-
-
-@contextlib.contextmanager
-def _hogs(count: int) -> Iterator[None]:
-    started = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        deadline = time.monotonic() + 120
-        for hog in started:  # past the interpreter's start-up: looping, so always runnable
-            while _ticks(hog.pid) < 3:
-                assert time.monotonic() < deadline, "a busy-loop process did not start within 120 s"
-                time.sleep(0.05)
-        yield
-    finally:
-        for hog in started:
-            hog.kill()
-            hog.wait()
-
-
 @pytest.mark.skipif(not Path("/proc/loadavg").is_file(), reason="needs Linux's /proc/loadavg")
 def test_busy_loops_are_seen_and_spinning_waits_get_one_thread() -> None:
     cores = threads.usable_cores()
-    with _hogs(2 * cores):
+    with busy_loops(2 * cores):
         seen = threads.others_running()
         facts = threads.machine_facts(ttl_s=0)
     # Busy loops are always runnable, so every sample counts them (and whatever else runs here).
