@@ -9,6 +9,8 @@ other jobs than wall time, and an upper bound of the wall time on idle cores), t
 and the largest deviation from the golden outputs when the golden checkpoint of the variant is
 found (tests/fixtures/posemamba for S, ../shared/golden/posemamba or $POSEMAMBA_GOLDEN_DIR for B;
 otherwise random weights, seeded).
+The forward runs exactly --threads threads ($POSEMAMBA_THREADS) with posemamba's passive OpenMP waits
+(bench/contention.py compares thread counts and wait policies on a busy CPU).
 The 1-minute load average is printed before and after: other jobs on a small machine change every
 figure, so read the table with it. `ref` (the sequential Python loop) and `torch` on the CPU take
 seconds to minutes per forward: they run --slow-repeats times (default 1) without a warm-up.
@@ -23,11 +25,14 @@ import statistics
 import time
 from pathlib import Path
 
+# isort: off
+import posemamba  # before torch: its OpenMP wait default (passive) precedes libgomp (posemamba.threads)
+
+# isort: on
 import numpy as np
 import torch
 
-import posemamba
-from posemamba import scan
+from posemamba import scan, threads
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIRS = [
@@ -94,12 +99,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ[threads.THREADS_ENV] = str(args.threads)  # exactly --threads, whatever the machine's load
     cuda_ok = torch.cuda.is_available()
     print(
         f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"threads {args.threads}, GPU: {torch.cuda.get_device_name(0) if cuda_ok else 'none'}"
     )
     print(f"default backend: {scan.backend_report('cpu')}")
+    print(threads.report())
     load_before = os.getloadavg()
     header = [
         "variant",

@@ -7,7 +7,8 @@
 test-time augmentation, clips); `posemamba.scan` the selective-scan backends.
 
 The model names are imported on first use, so `import posemamba.errors` (what a command line needs to
-print an error) does not import torch.
+print an error) does not import torch. Importing posemamba before torch lets idle OpenMP threads sleep
+instead of spinning (posemamba.threads: OMP_WAIT_POLICY=PASSIVE unless you set a wait policy).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from posemamba.errors import CheckpointError, InputShapeError, PoseMambaError
+from posemamba.threads import set_wait_defaults
+
+# Before anything imports torch: libgomp reads its wait policy once, when torch loads it.
+set_wait_defaults()
 
 if TYPE_CHECKING:
     from posemamba.checkpoint import load

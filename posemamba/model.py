@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from posemamba import threads
 from posemamba.errors import InputShapeError
 from posemamba.scan.grid import LIMB_GRADIENTS
 from posemamba.ssm import PoseLimbSSM
@@ -165,17 +166,20 @@ class PoseMamba(nn.Module):
                 fix="split longer sequences into clips (posemamba.keypoints.split_clips)",
             )
         x = x[..., :IN_CHANNELS]
-        h = self.Spatial_patch_to_embedding(x) + self.Spatial_pos_embed
-        if path_noise is None:
-            noise = [(None, None)] * self.depth
-        else:
-            noise = [(layer[:, 0], layer[:, 1]) for layer in path_noise.unbind(1)]
-        for i in range(self.depth):
-            h = self.Spatial_norm(self._block(self.STEblocks[i], h, noise[i][0]))
-            if i == 0:
-                h = h + self.Temporal_pos_embed[:, :frames].unsqueeze(2)
-            h = self.Temporal_norm(self._block(self.TTEblocks[i], h, noise[i][1]))
-        return self.head(h)
+        # The forward's thread count from posemamba.threads: within the usable cores, and where OpenMP
+        # waits spin, within the idle ones (each op's barrier would wait for an unscheduled thread).
+        with threads.for_forward():
+            h = self.Spatial_patch_to_embedding(x) + self.Spatial_pos_embed
+            if path_noise is None:
+                noise = [(None, None)] * self.depth
+            else:
+                noise = [(layer[:, 0], layer[:, 1]) for layer in path_noise.unbind(1)]
+            for i in range(self.depth):
+                h = self.Spatial_norm(self._block(self.STEblocks[i], h, noise[i][0]))
+                if i == 0:
+                    h = h + self.Temporal_pos_embed[:, :frames].unsqueeze(2)
+                h = self.Temporal_norm(self._block(self.TTEblocks[i], h, noise[i][1]))
+            return self.head(h)
 
     def _block(self, block: BiSTSSMBlock, h: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
         if self.checkpoint_blocks and self.training and torch.is_grad_enabled():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +34,38 @@ def skip_unless_docker_engine() -> None:
     inspect = subprocess.run(["docker", "image", "inspect", DOCKER_BASE], capture_output=True, timeout=120)
     if inspect.returncode != 0:
         pytest.skip(f"base image {DOCKER_BASE} is missing (.ci/setup.d/30-base-image.sh makes it)")
+
+
+BUSY_LOOP = "while True: pass"
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of process `pid` in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+@contextlib.contextmanager
+def busy_loops(count: int, start_timeout_s: float = 120) -> Iterator[list[subprocess.Popen]]:
+    """`count` processes running `python -c 'while True: pass'` (one always-runnable thread each, nice
+    0), each past its interpreter's start-up before the body runs; killed afterwards."""
+    started = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(count)]
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        for process in started:
+            while _cpu_ticks(process.pid) < 3:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"a busy-loop process did not start within {start_timeout_s:g} s")
+                time.sleep(0.05)
+        yield started
+    finally:
+        for process in started:
+            process.kill()
+        for process in started:
+            process.wait()
 
 
 def default_sigint() -> None:

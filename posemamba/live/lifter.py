@@ -11,8 +11,6 @@ in budget).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -24,8 +22,6 @@ import numpy as np
 from posemamba.errors import PoseMambaError
 from posemamba.live.window_size import WindowSize
 
-# Added to the lifter thread's nice value (Linux schedules threads individually).
-NICENESS = 5
 # Where real weights come from (the golden test checkpoints hold random weights).
 RELEASED_WEIGHTS = "the authors' PoseMamba_S/B/L.bin, linked from github.com/nankingjing/PoseMamba's README"
 
@@ -144,9 +140,11 @@ class Lifter:
 
         if self._threads:
             torch.set_num_threads(self._threads)
-        # Below the display loop's priority: on a busy CPU a late 3D pose beats a stuttering window.
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        # The lifter keeps the loop's priority. Below it (nice +5, as it once ran) other processes
+        # starve it on a busy CPU: with 3 busy loops per core, a 27-frame lift took 3.5-3.8 s there
+        # against 1.2-1.5 s at the loop's priority, and fewer frames got 3D (bench/contention.py).
+        # At equal priority the frames a new track waits for its first lift are about the lift's CPU
+        # time over a frame's, whatever the load, since the loop slows down as much as the lifter.
         began = time.perf_counter()
         try:
             self.warmup_s = self._time_forward(self.window_size.warmup_frames)

@@ -22,10 +22,10 @@ FRAME_INTERVAL_S = 1 / 30
 # The age estimate is within 15% of the measured p95 ages (expected_age_s), so a window fits when
 # its estimate is at most this share of the budget.
 FIT_SHARE = 0.85
-# A lift in the running loop (lower priority, beside the 2D model) against the same lift timed before
-# the first frame, with the machine to itself. bench/live_pipeline.py on a quiet 2-core EPYC: 27 frames
-# 61 ms alone, 89-103 ms median in the loop (1.5-1.7x); 243 frames 529 ms alone, 652 ms in the loop
-# (1.2x). The small windows are the ones a CPU can choose, so their ratio decides.
+# A lift in the running loop (beside the 2D model) against the same lift timed before the first frame,
+# with the machine to itself. bench/live_pipeline.py on a quiet 2-core EPYC, the lifter then at nice +5:
+# 27 frames 61 ms alone, 89-103 ms median in the loop (1.5-1.7x); 243 frames 529 ms alone, 652 ms in the
+# loop (1.2x). The small windows are the ones a CPU can choose, so their ratio decides.
 LOOP_SLOWDOWN = 1.6
 RECENT = 5  # lifts whose median decides a step down: one slow lift is noise
 

@@ -26,8 +26,8 @@ def test_a_run_that_ends_before_the_first_lift_fails_and_says_why(
     tmp_path, demo_video, mediapipe_installed, checkpoint
 ) -> None:
     """MediaPipe finds the walker from frame 6 on; with --stride 8 the first lift is asked for at frame 8,
-    and a 243-frame lift (0.5 s or more on a CPU, at a lower priority than the loop) cannot finish before
-    frame 9, the last, is done, however loaded the machine."""
+    and a 243-frame lift (0.5 s or more of CPU time, at the loop's priority) cannot finish before frame 9,
+    the last, is done (about 50 ms of the loop's CPU time), however loaded the machine."""
     args = ["--checkpoint", str(checkpoint), "--max-frames", "10", "--stride", "8", "--window", "243"]
     done = _headless(tmp_path, demo_video, *args)
     assert done.returncode == 1, (done.stdout, done.stderr[-2000:])
