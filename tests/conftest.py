@@ -68,13 +68,15 @@ def busy_loops(count: int, start_timeout_s: float = 120) -> Iterator[list[subpro
             process.wait()
 
 
-def default_sigint() -> None:
-    """preexec_fn for a child a test sends SIGINT to: the default disposition, whatever ours is.
+def pytest_configure(config: pytest.Config) -> None:
+    """Every child a test starts sees SIGINT with its default disposition, however pytest was started.
 
-    A job started in the background by a non-interactive shell (`cmd &`, a CI runner) inherits SIGINT as
-    ignored, and an ignored signal stays ignored across exec: the child would never see the test's Ctrl-C.
+    A job started in the background by a non-interactive shell (`cmd &`, `nohup`, a CI runner) inherits
+    SIGINT as ignored, and an ignored signal stays ignored across exec: a child would never see a test's
+    Ctrl-C. A handled signal is reset to the default on exec, so pytest handles it (as Python would have).
     """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

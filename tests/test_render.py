@@ -113,7 +113,7 @@ def test_rtx5090_shows_every_seed_fix() -> None:
     assert "'mmengine @ git+https://github.com/open-mmlab/mmengine.git@25434293'" in text
     assert "--extra-index-url https://download.pytorch.org/whl/cu128" in text and "torch==2.9.1" in text
     assert "pip wheel -c /opt/envkit/constraints.txt --no-deps --no-build-isolation --no-cache-dir \\\n" \
-           "      /opt/envkit/builder/selective_scan" in text  # fmt: skip
+           "      /opt/envkit/build/selective_scan" in text  # fmt: skip
     assert "pyrealsense2==2.59.1.11053" in text
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from envkit.builder import engines
 from envkit.recipes import load_recipe
-from tests.conftest import DOCKER_BASE, FIXTURES, default_sigint, skip_unless_docker_engine
+from tests.conftest import DOCKER_BASE, FIXTURES, skip_unless_docker_engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -322,7 +322,7 @@ def test_ctrl_c_cancels_the_build_and_keeps_the_log(
         [sys.executable, "-m", "envkit", "build", recipe_file, "--dockerfile", str(dockerfile), "--no-cache",
          "--label", TEST_LABEL],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)}, preexec_fn=default_sigint,
+        env={**os.environ, "ENVKIT_LOG_DIR": str(logs)},
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -352,7 +352,6 @@ def test_ctrl_c_reaches_the_container_and_run_waits_for_it_to_finish(
         [sys.executable, "-m", "envkit", "run", "shell", "--recipe", recipe_file, "--image", built["tag"],
          "--output", str(output), "--", "-c", script],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not (output / "ready").exists() and time.monotonic() < deadline:

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from posemamba.live.sinks.recorder import load_recording
-from tests.conftest import default_sigint
 from tests.live.conftest import live_command
 
 pytestmark = pytest.mark.slow
@@ -26,7 +25,7 @@ def _start(out: Path, demo_video: Path, log: Path) -> subprocess.Popen:
             live_command("--headless", "--source", str(demo_video), "--out", str(out)),
             stdout=handle,
             stderr=subprocess.STDOUT,
-            preexec_fn=default_sigint,  # the Ctrl-C this test sends must reach it, however pytest was started
+            # the Ctrl-C this test sends must reach it, however pytest was started
         )
 
 
