@@ -47,19 +47,31 @@ class _Log:
         # Keywords are ASCII: every non-ASCII character becomes one '?', so offsets stay the text's, and
         # bytes.find on a one-byte string is the fastest substring search Python has.
         self.folded = text.encode("ascii", errors="replace").lower()
-        self._absent: set[bytes] = set()
+        # Several signatures share a keyword: each keyword's lines are found once, as far as any
+        # signature has read them (the scan of a 10 MB log per keyword is most of the matcher's time).
+        self._found: dict[str, tuple[list[tuple[int, int]], Iterator[tuple[int, int]]]] = {}
 
     def lines_with(self, keyword: str) -> Iterator[tuple[int, int]]:
         """(start, end) of the lines (or line windows) holding `keyword`, in order, at most MAX_CANDIDATES."""
+        if keyword not in self._found:
+            self._found[keyword] = ([], self._scan(keyword))
+        spans, scan = self._found[keyword]
+        index = 0
+        while True:
+            if index == len(spans):
+                span = next(scan, None)
+                if span is None:
+                    return
+                spans.append(span)
+            yield spans[index]
+            index += 1
+
+    def _scan(self, keyword: str) -> Iterator[tuple[int, int]]:
         needle = keyword.encode("ascii")
-        if needle in self._absent:
-            return
         folded, size, found, at = self.folded, len(self.folded), 0, 0
         while found < MAX_CANDIDATES:
             at = folded.find(needle, at)
             if at < 0:
-                if found == 0:
-                    self._absent.add(needle)
                 return
             start = folded.rfind(b"\n", 0, at) + 1
             end = folded.find(b"\n", at)
