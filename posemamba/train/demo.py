@@ -46,12 +46,12 @@ class Recipe:
     windows: tuple[int, ...] = (27, 54, 81)  # the live lifter's sizes up to the model's frames
     stride: int = 9  # last frames of training windows every `stride` frames
     frames_per_batch: int = 324  # 12 windows of 27, 6 of 54, 4 of 81
-    epochs: int = 12
-    steps_per_epoch: int = 32
+    epochs: int = 10
+    steps_per_epoch: int = 20
     dim: int = 16
     depth: int = 3
     learning_rate: float = 0.002  # 10x the released 0.0002: a few hundred steps instead of 100k+
-    lr_decay: float = 0.8  # per epoch
+    lr_decay: float = 0.75  # per epoch
     drop_path_rate: float = 0.0  # a model this small and this briefly trained does not need it
     threads: int = 2
 
