@@ -6,7 +6,8 @@ decides the weights and can be checked quickly: the shipped file's recipe is the
 renders now has the digest recorded in the file (same clips, cameras, noise); and the script's first
 steps, one batch each of 27, 54 and 81 frames, reproduce the loss values the file recorded for them (a
 different model init, data order, augmentation, loss or optimiser changes them at the first or second
-step). Given those, the remaining steps are the same deterministic computation.
+step). Given those, the remaining steps are the same deterministic computation. The held-out error the
+file records (and the README and the start line quote) is measured again on the shipped weights.
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def test_the_script_reproduces_the_recorded_data_and_first_steps(meta) -> None:
     trained = train_demo(recipe, max_steps=FIRST_STEPS, data=data)
     assert trained.digest == meta["data_digest"]
     np.testing.assert_allclose(trained.losses, meta["losses"][:FIRST_STEPS], rtol=1e-4)
+
+
+def test_the_recorded_held_out_error_is_the_shipped_weights_error(meta) -> None:
+    """The error the README and the start line quote, measured again on the shipped weights (clean 2D,
+    as `envkit lift` runs it, the same held-out cameras)."""
+    from posemamba import mocap_eval
+    from posemamba.data import mocap_baseline, mocap_dataset
+
+    test = mocap_dataset.render("test", 16, seed=1, noise=None, noise_scale=None, fps=mocap_dataset.EVAL_FPS)
+    errors = mocap_baseline.evaluate(mocap_eval.predict_lift(posemamba.load("demo"), test), test)
+    recorded = {row[0]: row[2:] for row in meta["errors"]["lift"]["clean"]}
+    for e in errors:
+        np.testing.assert_allclose([e.mpjpe, e.p_mpjpe], recorded[e.motion], atol=0.06, err_msg=e.motion)
 
 
 def test_batches_cycle_through_the_window_lengths_and_repeat_per_seed_and_epoch() -> None:
