@@ -1,7 +1,9 @@
 """The demo lifter shipped inside the package: a small PoseMamba trained on pybullet's DeepMimic mocap.
 
 `posemamba.load("demo")` loads it; the live pipeline and `envkit lift` use it when no checkpoint is
-given. It is a safetensors file whose metadata holds how it was made (`recipe`, the training data's
+given. It is a torch file (`{"model_pos": weights, "demo_metadata": JSON text}`: what posemamba.load
+reads, with torch alone, which every lifter has; the Docker images install no safetensors) whose
+metadata holds how it was made (`recipe`, the training data's
 digest, the loss of every step) and its held-out error (`errors`), written by
 `python -m posemamba.train.demo --ship`. It shows a plausible 3D skeleton offline; for research
 numbers load the released checkpoints (RELEASED_WEIGHTS).
@@ -16,9 +18,10 @@ from pathlib import Path
 from posemamba.errors import CheckpointError
 
 NAME = "demo"
-WEIGHTS = Path(str(resources.files("posemamba") / "weights" / "demo_mocap_s81.safetensors"))
+WEIGHTS = Path(str(resources.files("posemamba") / "weights" / "demo_mocap_s81.pth"))
 RELEASED_WEIGHTS = "the authors' PoseMamba_S/B/L.bin, linked from github.com/nankingjing/PoseMamba's README"
 REPRODUCE = "python -m posemamba.train.demo --ship"
+METADATA_KEY = "demo_metadata"
 
 
 def metadata(recipe: dict, trained, errors: dict) -> dict:
@@ -46,26 +49,34 @@ def metadata(recipe: dict, trained, errors: dict) -> dict:
 
 
 def save(model, meta: dict, path: Path) -> Path:
-    """Write `model`'s weights and `meta` (each top-level value JSON-encoded) as safetensors."""
-    from safetensors.torch import save_file
+    """Write `model`'s weights and `meta` (as JSON text) atomically."""
+    import torch
+
+    from posemamba.checkpoint import WEIGHTS_KEY
+    from posemamba.files import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {key: value.detach().cpu().contiguous() for key, value in model.state_dict().items()}
-    save_file(state, str(path), metadata={key: json.dumps(value) for key, value in meta.items()})
+    content = {WEIGHTS_KEY: state, METADATA_KEY: json.dumps(meta)}
+    atomic_write(path, lambda handle: torch.save(content, handle))
     return path
 
 
 def read_metadata(path: Path = WEIGHTS) -> dict:
     """The metadata of a demo weights file, JSON-decoded."""
-    from safetensors import safe_open
+    from posemamba.checkpoint import read_checkpoint
 
     if not path.is_file():
         raise CheckpointError(
             f"the demo weights {path} are missing from this installation",
             fix=f"reinstall envkit, or make them with `{REPRODUCE}`",
         )
-    with safe_open(str(path), framework="pt") as handle:
-        return {key: json.loads(value) for key, value in (handle.metadata() or {}).items()}
+    content = read_checkpoint(path)
+    if not isinstance(content, dict) or METADATA_KEY not in content:
+        raise CheckpointError(
+            f"{path} is not a demo lifter file (no {METADATA_KEY})", fix=f"run `{REPRODUCE}`"
+        )
+    return json.loads(content[METADATA_KEY])
 
 
 def resolve(path: str | Path) -> Path:
