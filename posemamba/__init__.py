@@ -1,6 +1,7 @@
 """posemamba: a faithful, fast PoseMamba (AAAI 2025) that loads the released checkpoints.
 
     model = posemamba.load("PoseMamba_S.bin")     # eval mode; S, B, L detected from the weights
+    model = posemamba.load("demo")                # the small demo lifter shipped in the package
     poses3d = model(keypoints2d)                   # (B, T <= 243, 17, 2|3) -> (B, T, 17, 3)
 
 `posemamba.keypoints` has the input/output conventions (COCO -> H36M, screen normalisation, flip

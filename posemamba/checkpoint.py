@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from posemamba import demo_model
 from posemamba.checkpoint_shapes import FIX as _FIX
 from posemamba.checkpoint_shapes import detect_config, validate
 from posemamba.errors import CheckpointError
@@ -134,7 +135,9 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
 
 def load(path: str | Path, device: str | torch.device = "cpu") -> PoseMamba:
-    """An eval-mode PoseMamba with the weights in `path` (variant detected from their shapes)."""
+    """An eval-mode PoseMamba with the weights in `path` (variant detected from their shapes); "demo" is
+    the demo model shipped in the package (posemamba.demo_model)."""
+    path = demo_model.resolve(path)
     state = read_state_dict(path)
     config = validate(state, path)  # bounds, consistency and storage checked before anything is built
     model = PoseMamba(**config)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from posemamba import demo_model
 from tests.conftest import DOCKER_BASE, FIXTURES, ROOT, skip_unless_docker_engine
 
 pytestmark = pytest.mark.slow
@@ -88,6 +89,9 @@ def test_wheel_install_finds_every_data_folder(wheel_install: WheelInstall) -> N
     assert (site / "compat" / "data" / "torch.toml").is_file()
     # The released training configs travel inside the posemamba package (`--config S`).
     assert (site.parent / "posemamba" / "configs" / "PoseMamba_train_h36m_S.yaml").is_file()
+    # So do the demo lifter's weights (posemamba.load("demo"), the default of live-pose and lift).
+    weights = Path("posemamba") / "weights" / demo_model.WEIGHTS.name
+    assert (site.parent / weights).read_bytes() == (ROOT / weights).read_bytes()
 
     listed = wheel_install.envkit("recipes").stdout
     assert "rtx5090" in listed and "dgx-spark" in listed

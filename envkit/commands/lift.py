@@ -1,4 +1,7 @@
-"""`envkit lift INPUT -o OUTPUT --checkpoint PATH`: 2D keypoints (.npz) -> 3D poses (.npz) with PoseMamba.
+"""`envkit lift INPUT -o OUTPUT [--checkpoint PATH]`: 2D keypoints (.npz) -> 3D poses (.npz) with PoseMamba.
+
+Without --checkpoint (or $POSEMAMBA_CHECKPOINT) the demo model shipped in the package lifts, and the
+last line says so, with its measured error and where research weights come from.
 
 A face over posemamba.lift_file, which reads, checks, lifts and writes (and raises PoseMambaError,
 printed as one line with exit 2, for bad input).
@@ -10,8 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from envkit.errors import UsageError
 
 CHECKPOINT_ENV = "POSEMAMBA_CHECKPOINT"
 
@@ -29,7 +30,9 @@ def register(app: typer.Typer) -> None:
         checkpoint: Annotated[
             Path | None,
             typer.Option(
-                "--checkpoint", envvar=CHECKPOINT_ENV, help="PoseMamba weights (.bin/.pth/.safetensors)."
+                "--checkpoint",
+                envvar=CHECKPOINT_ENV,
+                help="PoseMamba weights (.bin/.pth/.safetensors). Default: the demo model in the package.",
             ),
         ] = None,
         flip_tta: Annotated[
@@ -44,17 +47,15 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str, typer.Option("--device", help="cpu, or cuda when available.")] = "cpu",
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing OUTPUT.")] = False,
     ) -> None:
-        if checkpoint is None:
-            raise UsageError(
-                "no PoseMamba checkpoint given",
-                fix=f"pass --checkpoint PATH (e.g. the authors' PoseMamba_S.bin) or set ${CHECKPOINT_ENV}",
-            )
+        from posemamba import demo_model
         from posemamba.lift_file import lift_file  # numpy and torch load only when lifting
+
+        demo = checkpoint is None
 
         done = lift_file(
             input_path,
             output,
-            checkpoint,
+            demo_model.WEIGHTS if demo else checkpoint,
             flip_tta=flip_tta,
             backend=backend,
             mapping=mapping,
@@ -62,3 +63,5 @@ def register(app: typer.Typer) -> None:
             overwrite=overwrite,
         )
         print(done.line())
+        if demo:
+            print(f"lift: {demo_model.describe()}")

@@ -4,10 +4,11 @@
 `register(run_app)` and passes, as the click context's obj, an environment check (ENVIRONMENT_CHECK) that
 runs its doctor before anything heavy starts. Everything goes through `posemamba.live.run(LiveConfig)`.
 
-Exit codes: 0 the run ended (source over, --max-frames, q); 1 the run failed: a --checkpoint that got a
-3D pose in no frame, or a recording that could not be completed (RunFailedError: the last line says why
-and what to do); 2 bad input (one line with the fix); 130 Ctrl-C and 143 SIGTERM (the recording is
-complete).
+Exit codes: 0 the run ended (source over, --max-frames, q); 1 the run failed: a lifter (the demo model
+or --checkpoint) that got a 3D pose in no frame, or a recording that could not be completed
+(RunFailedError: the last line says why and what to do); 2 bad input (one line with the fix); 130
+Ctrl-C and 143 SIGTERM (the recording is complete). Without --checkpoint the demo model shipped in the
+package lifts (posemamba.demo_model); `--checkpoint none` runs 2D only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from posemamba.terminal import run_app
 
 # Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
 INTERRUPTED = {"interrupted": 130, "terminated": 143}
+NO_LIFTER = "none"  # --checkpoint none: 2D only
 HELP = "Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."
 
 
@@ -43,7 +45,9 @@ def live_pose(
     checkpoint: Annotated[
         Path | None,
         typer.Option(
-            "--checkpoint", envvar="POSEMAMBA_CHECKPOINT", help="PoseMamba checkpoint (none: 2D only)."
+            "--checkpoint",
+            envvar="POSEMAMBA_CHECKPOINT",
+            help="PoseMamba checkpoint. Default: the demo model shipped in the package; `none`: 2D only.",
         ),
     ] = None,
     stride: Annotated[
@@ -108,7 +112,7 @@ def live_pose(
     ] = None,
 ) -> None:
     """Camera -> 2D pose -> PoseMamba 3D -> window and recording, live. Exit 0 done, 1 asked for 3D
-    (--checkpoint) and no frame got it, 2 bad input, 130 Ctrl-C, 143 SIGTERM."""
+    (not --checkpoint none) and no frame got it, 2 bad input, 130 Ctrl-C, 143 SIGTERM."""
     from posemamba.live import LiveConfig, run
     from posemamba.live.report import no_3d_error, summary_lines
 
@@ -132,7 +136,7 @@ def live_pose(
     config = LiveConfig(
         source=source,
         estimator=estimator,
-        checkpoint=checkpoint,
+        checkpoint=_checkpoint(checkpoint),
         stride=stride,
         window=None if window == "auto" else int(window),
         max_age_s=max_3d_age,
@@ -160,6 +164,15 @@ def live_pose(
     failure = no_3d_error(summary)
     if failure is not None:
         raise failure
+
+
+def _checkpoint(option: Path | None) -> Path | None:
+    """--checkpoint: a path; none given, the shipped demo model; `none`, no lifter (2D only)."""
+    if option is None:
+        from posemamba.demo_model import WEIGHTS
+
+        return WEIGHTS
+    return None if str(option) == NO_LIFTER else option
 
 
 def _environment_check(ctx: typer.Context) -> EnvironmentCheck | None:

@@ -19,7 +19,8 @@ class LiveConfig:
     """The options of `python -m posemamba.live` (see docs/interfaces.md, "Live pose").
 
     source: "realsense", "webcam:N", a video or a .bag/.db3 recording; None picks a connected
-    RealSense, else /dev/video0, else the demo video. checkpoint: PoseMamba weights (None: 2D only).
+    RealSense, else /dev/video0, else the demo video. checkpoint: PoseMamba weights (None: 2D only;
+    the command line's default is the demo model, posemamba.demo_model).
     """
 
     source: str | None = None
@@ -63,7 +64,7 @@ class RunSummary:
     window: int = 243  # the lift window at the end of the run
     window_reason: str = ""  # why that window (fixed, or auto's measurement)
     pose3d_age_ms: tuple[float, float] = (float("nan"), float("nan"))  # age of the shown 3D pose
-    lift_requested: bool = False  # a checkpoint was given: the run was asked for 3D poses
+    lift_requested: bool = False  # a lifter ran: the run was asked for 3D poses
     lifter_warmup_s: float = float("nan")  # warm-up and window timing before the first frame
     frames_with_3d: int = 0
     frames_without_person: int = 0  # the 2D estimator found nobody

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from posemamba.demo_model import RELEASED_WEIGHTS
 from posemamba.errors import PoseMambaError
 from posemamba.live.window_size import WindowSize
-
-# Where real weights come from (the golden test checkpoints hold random weights).
-RELEASED_WEIGHTS = "the authors' PoseMamba_S/B/L.bin, linked from github.com/nankingjing/PoseMamba's README"
 
 
 @dataclass

@@ -163,13 +163,16 @@ def _start_estimator(config: LiveConfig, closers: list, why: str):
 
 def _start_lifter(config: LiveConfig, closers: list):
     """The lifter thread (it warms up and sizes its window at once), or None without a checkpoint."""
-    if config.checkpoint is None:
-        from posemamba.live.lifter import RELEASED_WEIGHTS
+    from posemamba import demo_model
 
-        say(f"no PoseMamba checkpoint (--checkpoint PATH or $POSEMAMBA_CHECKPOINT): 2D only, no 3D poses; "
-            f"real weights: {RELEASED_WEIGHTS}")  # fmt: skip
+    if config.checkpoint is None:
+        say(f"no 3D lifter (--checkpoint none): 2D only, no 3D poses; real weights: "
+            f"{demo_model.RELEASED_WEIGHTS}")  # fmt: skip
         return None
     from posemamba.live.lifter import Lifter, load_model
+
+    if Path(config.checkpoint) == demo_model.WEIGHTS:
+        say(demo_model.describe())
 
     model = load_model(config.checkpoint, config.device)
     say(f"warming up the 3D lifter (PoseMamba-{model.variant}, {config.device}) before the first frame: "

@@ -32,7 +32,7 @@ def summary_lines(summary: RunSummary) -> list[str]:
 def _3d_line(summary: RunSummary) -> str:
     """How many frames got a 3D pose, and why the others did not."""
     if not summary.lift_requested:
-        return "no 3D: no PoseMamba checkpoint was given (2D only; the recording's pose3d is NaN)"
+        return "no 3D: --checkpoint none (2D only; the recording's pose3d is NaN)"
     why = []
     if summary.frames_without_person:
         why.append(f"{summary.frames_without_person} with no person detected")

@@ -1,7 +1,7 @@
 """A run says how many frames got 3D and why the others did not, and one asked for 3D that got none fails.
 
-Exit code 1 with one line naming the cause and the fix (posemamba/live/cli.py); without a checkpoint the
-run says at start and at the end that it gives no 3D. The lifter warms up before the first frame.
+Exit code 1 with one line naming the cause and the fix (posemamba/live/cli.py); with --checkpoint none
+the run says at start and at the end that it gives no 3D. The lifter warms up before the first frame.
 """
 
 from __future__ import annotations
@@ -70,12 +70,10 @@ def test_no_person_in_any_frame_fails_and_says_so(tmp_path, mediapipe_installed,
     )
 
 
-def test_without_a_checkpoint_the_run_says_it_gives_no_3d(tmp_path, demo_video, mediapipe_installed) -> None:
-    done = _headless(tmp_path, demo_video, "--max-frames", "3")
+def test_checkpoint_none_says_the_run_gives_no_3d(tmp_path, demo_video, mediapipe_installed) -> None:
+    done = _headless(tmp_path, demo_video, "--max-frames", "3", "--checkpoint", "none")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "live-pose: no PoseMamba checkpoint (--checkpoint PATH or $POSEMAMBA_CHECKPOINT): 2D only" in (
-        done.stderr
-    )
+    assert "live-pose: no 3D lifter (--checkpoint none): 2D only" in done.stderr
     assert "github.com/nankingjing/PoseMamba" in done.stderr, "where real weights come from"
-    assert "live-pose: no 3D: no PoseMamba checkpoint was given" in done.stdout
+    assert "live-pose: no 3D: --checkpoint none" in done.stdout
     assert np.isnan(load_recording(tmp_path / "out")["pose3d"]).all()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import posemamba
 from envkit.cli import app
+from posemamba import demo_model
 from posemamba import keypoints as kp
 from posemamba.lifting import lift_sequence
 
@@ -136,7 +137,6 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
             ],
             "Object arrays cannot be loaded",
         ),
-        "no checkpoint": ([ok], "no PoseMamba checkpoint given"),
         "bad checkpoint": ([ok, "--checkpoint", text], "cannot be read as a PyTorch checkpoint"),
         "missing checkpoint": ([ok, "--checkpoint", tmp_path / "none.bin"], "does not exist"),
         "unknown backend": (
@@ -161,7 +161,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list, str]]:
 BAD_INPUT_CASES = (
     "truncated npz", "plain npy", "corrupt deflate",
     "missing input", "missing key", "wrong shape", "no frames", "bad format", "bad size", "not an npz",
-    "object array", "no checkpoint", "bad checkpoint", "missing checkpoint", "unknown backend",
+    "object array", "bad checkpoint", "missing checkpoint", "unknown backend",
     "output exists", "bad mapping", "nan keypoints",
 )  # fmt: skip
 
@@ -179,6 +179,22 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, case: str, monkeypatch: py
     assert len(lines) == 1 and expected in lines[0] and "fix:" in lines[0], done.stderr
     assert not (tmp_path / "out.npz").exists()
     assert (tmp_path / "existing.npz").read_bytes() == b"keep me"
+
+
+def test_without_a_checkpoint_the_demo_model_lifts_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("POSEMAMBA_CHECKPOINT", raising=False)
+    source = _write_input(tmp_path / "in.npz", _coco_walk(100), "coco")
+    done = _run_cli(source, "-o", tmp_path / "out.npz")
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("lift: 3D: the demo PoseMamba") and "held-out mocap MPJPE" in last
+    assert "github.com/nankingjing/PoseMamba" in last, "where research weights come from"
+    out = np.load(tmp_path / "out.npz")
+    assert str(out["checkpoint"]) == str(demo_model.WEIGHTS.resolve())
+    assert np.isfinite(out["poses3d"]).all() and out["poses3d"].shape == (100, 17, 3)
+    coco = np.load(source)["keypoints"]
+    want = lift_sequence(posemamba.load("demo"), kp.normalize_screen(kp.coco_to_h36m(coco), 1920, 1080))
+    np.testing.assert_allclose(out["poses3d"], want, atol=1e-5)
 
 
 def test_unavailable_backend_is_a_usage_error(tmp_path: Path) -> None:
