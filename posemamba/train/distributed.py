@@ -73,6 +73,16 @@ def all_reduce_sum(array: np.ndarray, processes: Processes) -> np.ndarray:
     return tensor.cpu().numpy()
 
 
+def wait_for_all(processes: Processes) -> None:
+    """Return once every process got here: a run that ended normally ends together.
+
+    Without it a rank that finished first destroys its process group while another still writes its
+    checkpoints, and gloo's connection threads can abort the process at exit ("terminate called without
+    an active exception", SIGABRT: seen in CI with 2 gloo processes on 2 busy cores)."""
+    if processes.world > 1 and dist.is_initialized():
+        dist.barrier()
+
+
 def teardown() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()

@@ -186,6 +186,7 @@ def train(config: Config, options: RunOptions) -> Summary:
         for name in (checkpoints.BEST, checkpoints.LATEST):
             tracker.artifact(options.out / name, "checkpoints")
         tracker.finish("FINISHED")
+        distributed.wait_for_all(processes)
         return summary
     except KeyboardInterrupt:
         tracker.finish("KILLED")
