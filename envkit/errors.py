@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+# One home for echoing a user's value in a message (envkit's messages use it too).
+from posemamba.errors import QUOTE_LIMIT, quoted  # noqa: F401
+
 # Exit codes shared by every command (DESIGN.md, "Conventions").
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check or a build failed
@@ -13,7 +16,6 @@ FIX_SEPARATOR = " — fix: "
 # Characters that start a new line or hide text on a terminal: controls (C0, DEL, C1), format characters
 # (bidi overrides, zero-width), surrogates, and the Unicode line and paragraph separators.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-QUOTE_LIMIT = 160  # characters of an echoed value shown in a message (a 5,000-character name stays readable)
 
 
 def unprintable(char: str) -> bool:
@@ -39,17 +41,6 @@ def printable(text: str) -> str:
     if first_unprintable(text) is None:
         return text
     return "".join(escaped(char) if unprintable(char) else char for char in text)
-
-
-def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """A user's value echoed in a message: repr-quoted (so escaped), cut to `limit` characters.
-
-    The em dash is escaped too, so an echoed value never adds a second " — fix: " to a line.
-    """
-    text = str(value)
-    if len(text) <= limit:
-        return repr(text).replace("\u2014", "\\u2014")
-    return repr(text[:limit]).replace("\u2014", "\\u2014") + f"... ({len(text)} characters)"
 
 
 class EnvkitError(Exception):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from posemamba.errors import CheckpointError
+from posemamba.errors import CheckpointError, quoted
 
 FIX = "pass a PoseMamba checkpoint (the released PoseMamba_{S,B,L} .bin files, a state dict or .safetensors)"
 # Inclusive bounds on what a checkpoint may imply. The released variants (spec section 1) have 243
@@ -34,21 +34,21 @@ def check_tensor(key: str, tensor: torch.Tensor, path: Path) -> None:
     """Raise CheckpointError unless `tensor` is a dense, storage-backed, finite float CPU tensor."""
     if tensor.layout != torch.strided or tensor.device.type != "cpu" or tensor.is_quantized:
         kind = f"{tensor.layout}{', quantized' if tensor.is_quantized else ''}, on {tensor.device.type}"
-        raise CheckpointError(f"{path}: '{key}' is not a dense CPU tensor ({kind})", fix=FIX)
+        raise CheckpointError(f"{path}: {quoted(key, 80)} is not a dense CPU tensor ({kind})", fix=FIX)
     if not tensor.is_floating_point():
         raise CheckpointError(
-            f"{path}: '{key}' has dtype {tensor.dtype}, expected a floating-point tensor", fix=FIX
+            f"{path}: {quoted(key, 80)} has dtype {tensor.dtype}, expected a floating-point tensor", fix=FIX
         )
     needed = tensor.numel() * tensor.element_size()
     stored = tensor.untyped_storage().nbytes()
     if needed > stored:
         raise CheckpointError(
-            f"{path}: '{key}' claims shape {tuple(tensor.shape)} ({needed:,} bytes) but the file stores "
-            f"{stored:,} bytes for it (a repeated or overlapping view): refusing to expand it",
+            f"{path}: {quoted(key, 80)} claims shape {tuple(tensor.shape)} ({needed:,} bytes) but the file "
+            f"stores {stored:,} bytes for it (a repeated or overlapping view): refusing to expand it",
             fix=FIX,
         )
     if not bool(torch.isfinite(tensor).all()):
-        raise CheckpointError(f"{path}: '{key}' holds NaN or infinite values", fix=FIX)
+        raise CheckpointError(f"{path}: {quoted(key, 80)} holds NaN or infinite values", fix=FIX)
 
 
 def _dims(state: Mapping[str, torch.Tensor], key: str, dims: int, path: Path) -> tuple[int, ...]:
@@ -111,7 +111,9 @@ def compare(expected: Mapping[str, tuple[int, ...]], state: Mapping[str, torch.T
         listed = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
         problems.append(f"missing {len(missing)} weights ({listed})")
     if unexpected:
-        listed = ", ".join(unexpected[:3]) + (", ..." if len(unexpected) > 3 else "")
+        # The file's own keys: any text, echoed escaped and cut (one line, one fix).
+        listed = ", ".join(quoted(key, 60) for key in unexpected[:3])
+        listed += ", ..." if len(unexpected) > 3 else ""
         problems.append(f"{len(unexpected)} unexpected weights ({listed})")
     for key, want in expected.items():
         got = state.get(key)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+QUOTE_LIMIT = 160  # characters of an echoed value shown in a message (a 5,000-character name stays readable)
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value from the user's input echoed in a message: repr-quoted (so a newline or control character
+    is escaped and the message stays one line), cut to `limit` characters.
+
+    The em dash is escaped too, so an echoed value never adds a second " — fix: " to a line.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text).replace("\u2014", "\\u2014")
+    return repr(text[:limit]).replace("\u2014", "\\u2014") + f"... ({len(text)} characters)"
+
 
 class PoseMambaError(ValueError):
     """Base class: bad input to posemamba (a file, an array, a setting). `fix` says what to do.
 
     `exit_code` is what a command line exits with for it: 2 for bad input, 1 for a run that failed.
     """
-
-    exit_code = 2
 
     exit_code = 2  # what a command line exits with (2: bad input; RecordingError: 1, a failed run)
 

@@ -62,6 +62,12 @@ CASES = {
     "meta tensor": ({"head.1.weight": torch.zeros(3, 32, device="meta")}, "not a dense CPU tensor"),
     "sparse tensor": ({"head.1.weight": torch.zeros(3, 32).to_sparse()}, "not a dense CPU tensor"),
     "embedding 2-D": ({"Temporal_pos_embed": _zero(27, 32)}, "expected 3 dimensions"),
+    # The fuzzer's find: the file's own key names are echoed, escaped (one line, one fix).
+    "a key with a newline": (
+        {"x\nTEblocks.0.norm.bias — y": _zero(32)},
+        "'x\\nTEblocks.0.norm.bias \\u2014 y'",
+    ),
+    "a NaN under a 5,000-character key": ({"k" * 5000: torch.full((2,), float("nan"))}, "(5000 characters)"),
 }
 
 

@@ -149,7 +149,7 @@ def test_missing_key(tmp_path, tiny_weights) -> None:
 def test_unexpected_key(tmp_path, tiny_weights) -> None:
     path = tmp_path / "extra.pth"
     torch.save({**tiny_weights, "STEblocks.0.op.extra": torch.zeros(1)}, path)
-    assert "1 unexpected weights (STEblocks.0.op.extra)" in _error(path)
+    assert "1 unexpected weights ('STEblocks.0.op.extra')" in _error(path)
 
 
 def test_wrong_shape(tmp_path, tiny_weights) -> None:
