@@ -75,27 +75,29 @@ class Worker:
         """Return once the worker said it runs; WorkerLost(startup=True) if it exits or stays silent."""
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                self.kill()
-                raise WorkerLost(
-                    f"started no checks' worker within {timeout:g} s (hung; killed with what it started)",
-                    True,
-                    self.stderr_tail(),
-                    startup=True,
-                ) from None
-            if line is None:
-                self.process.wait()
-                self._stderr_pump.join(timeout=5)  # its last words arrive after stdout closed
-                raise WorkerLost(
-                    f"cannot run the checks' worker: it {_describe_exit(self.process.returncode)}",
-                    False,
-                    self.stderr_tail(),
-                    startup=True,
-                )
+            line = self._next_line(
+                deadline,
+                f"started no checks' worker within {timeout:g} s (hung; killed with what it started)",
+                "cannot run the checks' worker: it",
+                startup=True,
+            )
             if line.startswith(READY):
                 return
+
+    def _next_line(self, deadline: float, hung: str, gone: str, startup: bool = False) -> str:
+        """The worker's next stdout line before `deadline`; WorkerLost(`hung`) when none comes (the worker
+        is killed), WorkerLost(`gone` + how it exited) when it exits."""
+        try:
+            line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            self.kill()
+            raise WorkerLost(hung, True, self.stderr_tail(), startup=startup) from None
+        if line is None:
+            self.process.wait()
+            self._stderr_pump.join(timeout=5)  # its last words arrive after stdout closed
+            exit_words = _describe_exit(self.process.returncode)
+            raise WorkerLost(f"{gone} {exit_words}", False, self.stderr_tail(), startup=startup)
+        return line
 
     def run(self, check_id: str, ctx: dict[str, Any], timeout: float) -> dict[str, Any]:
         """The check's result dict; WorkerLost when the process dies or does not answer in time."""
@@ -109,20 +111,9 @@ class Worker:
             ) from None
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                self.kill()
-                raise WorkerLost(
-                    f"no answer within {timeout:g} s (hung); killed", True, self.stderr_tail()
-                ) from None
-            if line is None:
-                self.process.wait()
-                raise WorkerLost(
-                    f"the check's process {_describe_exit(self.process.returncode)}",
-                    False,
-                    self.stderr_tail(),
-                )
+            line = self._next_line(
+                deadline, f"no answer within {timeout:g} s (hung); killed", "the check's process"
+            )
             if line.startswith(RESULT):
                 try:
                     result = json.loads(line[len(RESULT) :])
