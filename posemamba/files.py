@@ -1,10 +1,11 @@
 """Files that are whole or absent, and one writer at a time.
 
 `atomic_write(path, write)`: a temporary file beside `path`, fsync, rename, fsync of the folder; an
-error, a full disk or Ctrl-C half-way leaves the previous file (if any) untouched and no temporary file
-behind. `save_npz` writes an .npz that way and, unlike np.savez, closes its zip archive on a failed
-write, so a full disk is one OSError rather than also an "Exception ignored" at exit. `file_lock(path)`
-holds an exclusive flock (concurrent first uses of a cache build it once).
+error or a full disk half-way leaves the previous file (if any) untouched and no temporary file behind.
+A Ctrl-C during the write is held until the file is whole (`interrupts_deferred`), then raised.
+`save_npz` writes an .npz that way and, unlike np.savez, closes its zip archive on a failed write, so a
+full disk is one OSError rather than also an "Exception ignored" at exit. `file_lock(path)` holds an
+exclusive flock (concurrent first uses of a cache build it once).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 import numpy as np
@@ -33,25 +37,49 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold a SIGINT that arrives during the block, and deliver it to the previous handler at its end.
+
+    A KeyboardInterrupt raised inside a writer that C++ calls back (torch.save's zip writer) is not
+    seen as one: torch.save turned it into "RuntimeError: unexpected pos", so a Ctrl-C while a
+    checkpoint was written ended training with a traceback. Handlers belong to the main thread; in
+    another thread, or where SIGINT is ignored or not Python's, the block runs unguarded.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    held: list[FrameType | None] = []
+    signal.signal(signal.SIGINT, lambda _signum, frame: held.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            previous(signal.SIGINT, held[0])
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Call `write(handle)` on a temporary file beside `path`, then rename it over `path`."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    # The rename itself is durable only once the folder entry is on disk.
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    with interrupts_deferred():
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        # The rename itself is durable only once the folder entry is on disk.
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _write_npz(stream: IO[bytes], arrays: Mapping[str, Any]) -> None:

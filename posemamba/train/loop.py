@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from posemamba.data import ClipDataset, H36MData, open_data
 from posemamba.errors import ConfigError, DataFileError
 from posemamba.evaluation import Evaluation, evaluate
+from posemamba.files import interrupts_deferred
 from posemamba.losses import TERMS
 from posemamba.model import PoseMamba
 from posemamba.train import checkpoints, distributed
@@ -124,11 +125,13 @@ def _epoch_metrics(stats: EpochStats, processes: distributed.Processes, lr: floa
 
 
 def _save(out: Path, model: PoseMamba, optimizer, state: checkpoints.State, epoch: int, config, best: bool):
-    checkpoints.save(out / checkpoints.LATEST, model, optimizer, state)
-    if (epoch + 1) % config.checkpoint_frequency == 0:
-        checkpoints.save(out / checkpoints.periodic_name(epoch), model, optimizer, state)
-    if best:
-        checkpoints.save(out / checkpoints.BEST, model, optimizer, state)
+    # A Ctrl-C waits for the epoch's last file: latest, periodic and best always agree.
+    with interrupts_deferred():
+        checkpoints.save(out / checkpoints.LATEST, model, optimizer, state)
+        if (epoch + 1) % config.checkpoint_frequency == 0:
+            checkpoints.save(out / checkpoints.periodic_name(epoch), model, optimizer, state)
+        if best:
+            checkpoints.save(out / checkpoints.BEST, model, optimizer, state)
 
 
 def train(config: Config, options: RunOptions) -> Summary:

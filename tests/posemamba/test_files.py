@@ -1,11 +1,15 @@
-"""posemamba.files: a file is whole or absent, whatever stops the write."""
+"""posemamba.files: a file is whole or absent, whatever stops the write; a Ctrl-C waits for it."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from posemamba import files
 
@@ -42,3 +46,65 @@ def test_object_arrays_are_refused_and_nothing_is_left(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="allow_pickle"):
         files.save_npz(tmp_path / "x.npz", {"objects": np.array([object()], dtype=object)})
     assert list(tmp_path.iterdir()) == []
+
+
+class _CtrlCOnFirstWrite:
+    """A file object that sends this process a real SIGINT during its first write, then keeps writing."""
+
+    def __init__(self, stream) -> None:
+        self._stream, self.signalled = stream, False
+
+    def write(self, data) -> int:
+        if not self.signalled:
+            self.signalled = True
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler runs here, inside a callback from torch's C++ writer
+        return self._stream.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def test_ctrl_c_during_torch_save_waits_for_the_whole_file(tmp_path: Path) -> None:
+    """Without the deferral the interrupted checkpoint is lost, and torch.save can turn the
+    KeyboardInterrupt into "RuntimeError: unexpected pos" (CI saw training end with that traceback
+    instead of exit 130)."""
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # tests/conftest.py sees to it
+    content = {"weights": torch.arange(50_000, dtype=torch.float32)}
+    output = tmp_path / "latest_epoch.bin"
+    writers: list[_CtrlCOnFirstWrite] = []
+
+    def save(handle) -> None:
+        writers.append(_CtrlCOnFirstWrite(handle))
+        torch.save(content, writers[-1])
+
+    with pytest.raises(KeyboardInterrupt):
+        files.atomic_write(output, save)
+    assert writers[0].signalled
+    torch.testing.assert_close(torch.load(output, weights_only=True), content)  # whole, not cut
+    assert [p.name for p in tmp_path.iterdir()] == ["latest_epoch.bin"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the handler is given back"
+
+
+def test_interrupts_deferred_nests_and_delivers_once(tmp_path: Path) -> None:
+    steps = []
+    with pytest.raises(KeyboardInterrupt), files.interrupts_deferred():
+        files.save_npz(tmp_path / "a.npz", {"a": np.zeros(3)})
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+        steps.append("after the signal")
+        files.save_npz(tmp_path / "b.npz", {"b": np.ones(3)})  # an inner block does not deliver it
+        steps.append("second file")
+    assert steps == ["after the signal", "second file"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.npz"]
+
+
+def test_interrupts_deferred_leaves_an_ignored_sigint_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with files.interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -48,6 +48,13 @@ class RealSenseSource:
         config = rs.config()
         config_stream(rs, config)
         try:
+            # Resolved before start, a recording's playback is set to non-real-time before its first
+            # frame: set after start, the frames played in between are real-time ones, which the
+            # pipeline's one-frame queue drops (2 runs in 10 here lost frame 0).
+            device = config.resolve(rs.pipeline_wrapper(self._pipeline)).get_device()
+            self._playback = None if live else device.as_playback()
+            if self._playback is not None:
+                self._playback.set_real_time(False)
             profile = self._pipeline.start(config)
         except RuntimeError as error:
             raise PoseMambaError(
@@ -57,9 +64,6 @@ class RealSenseSource:
                 else "check the recording has colour and depth streams (rs-enumerate-devices -p FILE)",
             ) from error
         device = profile.get_device()
-        self._playback = None if live else device.as_playback()
-        if self._playback is not None:
-            self._playback.set_real_time(False)
         self._scale = next(
             (s.as_depth_sensor().get_depth_scale() for s in device.query_sensors() if s.is_depth_sensor()),
             0.001,
