@@ -2,7 +2,7 @@
 
 `atomic_write(path, write)`: a temporary file beside `path`, fsync, rename, fsync of the folder; an
 error or a full disk half-way leaves the previous file (if any) untouched and no temporary file behind.
-A Ctrl-C during the write is held until the file is whole (`interrupts_deferred`), then raised.
+A Ctrl-C (or a SIGTERM Python handles) during the write waits until the file is whole.
 `save_npz` writes an .npz that way and, unlike np.savez, closes its zip archive on a failed write, so a
 full disk is one OSError rather than also an "Exception ignored" at exit. `file_lock(path)` holds an
 exclusive flock (concurrent first uses of a cache build it once).
@@ -13,16 +13,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import signal
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 import numpy as np
+
+from posemamba.stopping import interrupts_deferred
 
 
 @contextlib.contextmanager
@@ -35,29 +34,6 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold a SIGINT that arrives during the block, and deliver it to the previous handler at its end.
-
-    A KeyboardInterrupt raised inside a writer that C++ calls back (torch.save's zip writer) is not
-    seen as one: torch.save turned it into "RuntimeError: unexpected pos", so a Ctrl-C while a
-    checkpoint was written ended training with a traceback. Handlers belong to the main thread; in
-    another thread, or where SIGINT is ignored or not Python's, the block runs unguarded.
-    """
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or not callable(previous):
-        yield
-        return
-    held: list[FrameType | None] = []
-    signal.signal(signal.SIGINT, lambda _signum, frame: held.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if held:
-            previous(signal.SIGINT, held[0])
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:

@@ -37,7 +37,6 @@ QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "MLFLOW_LOGGING_LEVEL": "WARNING",
 }
-EXIT_INTERRUPTED = 130  # shell convention: 128 + SIGINT
 
 
 def tolerate_any_encoding() -> None:

@@ -20,10 +20,11 @@ import typer
 
 from posemamba.errors import PoseMambaError
 from posemamba.live.config import ENVIRONMENT_CHECK, EnvironmentCheck
+from posemamba.stopping import EXIT_INTERRUPTED, EXIT_TERMINATED
 from posemamba.terminal import run_app
 
-# Shell convention (128 + signal number) for a run stopped by Ctrl-C or SIGTERM, recording complete.
-INTERRUPTED = {"interrupted": 130, "terminated": 143}
+# A run stopped by Ctrl-C or SIGTERM, recording complete.
+INTERRUPTED = {"interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED}
 NO_LIFTER = "none"  # --checkpoint none: 2D only
 HELP = "Camera -> 2D pose -> PoseMamba 3D -> window and recording, live."
 

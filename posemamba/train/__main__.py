@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from posemamba.terminal import EXIT_INTERRUPTED, run_app
+from posemamba.stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_raises
+from posemamba.terminal import run_app
 from posemamba.train import checkpoints
 from posemamba.train.config import RELEASED, load_config, released_config_path, validate
 from posemamba.train.loop import RunOptions, train
@@ -87,12 +88,15 @@ def main(
         mlflow_uri=mlflow_uri, experiment=experiment,
     )  # fmt: skip
     try:
-        summary = train(settings, options)
-    except KeyboardInterrupt:
+        with sigterm_raises():
+            summary = train(settings, options)
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
         latest = folder / checkpoints.LATEST
         kept = f"the last complete checkpoint is {latest}" if latest.is_file() else "no epoch had finished"
-        print(f"posemamba.train: interrupted; {kept}; continue with --resume --out {folder}", file=sys.stderr)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        how = "terminated (SIGTERM)" if terminated else "interrupted"
+        print(f"posemamba.train: {how}; {kept}; continue with --resume --out {folder}", file=sys.stderr)
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     typer.echo(f"done: {summary.epochs_done} epochs in {folder}; best test MPJPE {summary.min_loss:.2f} mm")
 
 

@@ -20,9 +20,9 @@ from torch.utils.data import DataLoader, DistributedSampler
 from posemamba.data import ClipDataset, H36MData, open_data
 from posemamba.errors import ConfigError, DataFileError
 from posemamba.evaluation import Evaluation, evaluate
-from posemamba.files import interrupts_deferred
 from posemamba.losses import TERMS
 from posemamba.model import PoseMamba
+from posemamba.stopping import interrupts_deferred
 from posemamba.train import checkpoints, distributed
 from posemamba.train.config import Config
 from posemamba.train.output import prepare_output
@@ -125,7 +125,7 @@ def _epoch_metrics(stats: EpochStats, processes: distributed.Processes, lr: floa
 
 
 def _save(out: Path, model: PoseMamba, optimizer, state: checkpoints.State, epoch: int, config, best: bool):
-    # A Ctrl-C waits for the epoch's last file: latest, periodic and best always agree.
+    # A Ctrl-C or SIGTERM waits for the epoch's last file: latest, periodic and best always agree.
     with interrupts_deferred():
         checkpoints.save(out / checkpoints.LATEST, model, optimizer, state)
         if (epoch + 1) % config.checkpoint_frequency == 0:
@@ -136,7 +136,8 @@ def _save(out: Path, model: PoseMamba, optimizer, state: checkpoints.State, epoc
 
 def train(config: Config, options: RunOptions) -> Summary:
     """Run (or resume) training; raises PoseMambaError subclasses for bad input, KeyboardInterrupt on
-    Ctrl-C (the last complete checkpoint stays, and the MLflow run is marked KILLED)."""
+    Ctrl-C, and on SIGTERM within `sigterm_raises()` (the last complete checkpoint stays, and the MLflow
+    run is marked KILLED)."""
     if options.precision not in PRECISIONS:
         raise ConfigError(
             f"unknown precision {options.precision!r}", fix=f"use one of {', '.join(PRECISIONS)}"
@@ -192,10 +193,10 @@ def train(config: Config, options: RunOptions) -> Summary:
         distributed.wait_for_all(processes)
         return summary
     except KeyboardInterrupt:
-        tracker.finish("KILLED")
+        tracker.abandon("KILLED")
         raise
     except Exception:
-        tracker.finish("FAILED")
+        tracker.abandon("FAILED")
         raise
     finally:
         distributed.teardown()

@@ -11,17 +11,25 @@ has them, trevcong/PA-PoseMamba train.py:455-493); tags git_commit (of the posem
 is a git checkout) and envkit_version (importlib.metadata, distribution "envkit"); artifacts: the
 config at the start, best_epoch.bin and latest_epoch.bin at the end. The run id is kept in
 <out>/mlflow_run.json so that --resume continues the same run.
+
+Each write to the store finishes before a Ctrl-C or SIGTERM is let through: a KeyboardInterrupt inside
+a SQLite transaction left the database locked, so marking the run KILLED then failed ("database is
+locked") and training ended with that traceback instead of its exit code.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from posemamba.files import atomic_write
+from posemamba.stopping import interrupts_deferred
 
 RUN_FILE = "mlflow_run.json"
 DEFAULT_EXPERIMENT = "PoseMamba"
@@ -60,6 +68,7 @@ class Tracker:
         self.run_id: str | None = None
 
     @classmethod
+    @interrupts_deferred()
     def start(
         cls,
         uri: str | None,
@@ -102,9 +111,11 @@ class Tracker:
         items = [Param(str(k), str(v)[:6000]) for k, v in params.items()]
         for first in range(0, len(items), 100):  # MLflow takes at most 100 params per batch
             tracker.client.log_batch(tracker.run_id, params=items[first : first + 100])
-        record.write_text(json.dumps({"tracking_uri": uri, "run_id": tracker.run_id}))
+        text = json.dumps({"tracking_uri": uri, "run_id": tracker.run_id})
+        atomic_write(record, lambda handle: handle.write(text.encode()))
         return tracker
 
+    @interrupts_deferred()
     def metrics(self, values: Mapping[str, float], step: int) -> None:
         if not self.enabled:
             return
@@ -114,11 +125,22 @@ class Tracker:
         batch = [Metric(key, float(value), now, step) for key, value in values.items()]
         self.client.log_batch(self.run_id, metrics=batch)
 
+    @interrupts_deferred()
     def artifact(self, path: Path, folder: str | None = None) -> None:
         if self.enabled and Path(path).is_file():
             self.client.log_artifact(self.run_id, str(path), folder)
 
+    @interrupts_deferred()
     def finish(self, status: str = "FINISHED") -> None:
         """End the run: FINISHED, KILLED (Ctrl-C) or FAILED."""
         if self.enabled and self.run_id is not None:
             self.client.set_terminated(self.run_id, status=status)
+
+    def abandon(self, status: str) -> None:
+        """End the run as KILLED or FAILED while another exception ends training: a store that fails
+        now is one line on stderr, so the exception raised stays the one that ended the run."""
+        try:
+            self.finish(status)
+        except Exception as error:  # whatever the store or its server raises, it must not mask the cause
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"posemamba.train: could not mark the MLflow run {status}: {reason}", file=sys.stderr)

@@ -84,27 +84,3 @@ def test_ctrl_c_during_torch_save_waits_for_the_whole_file(tmp_path: Path) -> No
     torch.testing.assert_close(torch.load(output, weights_only=True), content)  # whole, not cut
     assert [p.name for p in tmp_path.iterdir()] == ["latest_epoch.bin"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the handler is given back"
-
-
-def test_interrupts_deferred_nests_and_delivers_once(tmp_path: Path) -> None:
-    steps = []
-    with pytest.raises(KeyboardInterrupt), files.interrupts_deferred():
-        files.save_npz(tmp_path / "a.npz", {"a": np.zeros(3)})
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(0.01)
-        steps.append("after the signal")
-        files.save_npz(tmp_path / "b.npz", {"b": np.ones(3)})  # an inner block does not deliver it
-        steps.append("second file")
-    assert steps == ["after the signal", "second file"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.npz"]
-
-
-def test_interrupts_deferred_leaves_an_ignored_sigint_ignored() -> None:
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        with files.interrupts_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.01)
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -50,12 +50,22 @@ def test_two_gloo_processes_train_the_same_weights_as_one(
     )
 
 
-def test_ctrl_c_mid_epoch_keeps_the_last_checkpoint_and_resumes(
-    small_pkl: Path, tiny_config: Path, cache_dir: Path, tmp_path: Path
-) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code", "said", "tracked"),
+    [
+        (signal.SIGINT, 130, "interrupted", False),  # Ctrl-C
+        (signal.SIGTERM, 143, "terminated (SIGTERM)", True),  # docker stop, a scheduler, torchrun
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stop_mid_epoch_keeps_the_last_checkpoint_and_resumes(
+    signum: int, code: int, said: str, tracked: bool, small_pkl: Path, tiny_config: Path, cache_dir: Path,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     out = tmp_path / "interrupted"
     base = [sys.executable, "-m", "posemamba.train", "--data", str(small_pkl), "--out", str(out),
-            "--device", "cpu", "--workers", "0", "--no-mlflow", "--epochs", "3"]  # fmt: skip
+            "--device", "cpu", "--workers", "0", "--epochs", "3"]  # fmt: skip
+    base += [] if tracked else ["--no-mlflow"]
     child = subprocess.Popen(
         [*base, "--config", str(tiny_config)], env=child_env(cache_dir), stderr=subprocess.PIPE, text=True
     )
@@ -64,16 +74,33 @@ def test_ctrl_c_mid_epoch_keeps_the_last_checkpoint_and_resumes(
     while not latest.is_file() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert child.poll() is None, "training ended before its first checkpoint"
-    child.send_signal(signal.SIGINT)  # right after epoch 1 was saved: in epoch 2's evaluation or training
+    child.send_signal(signum)  # right after epoch 1's first file: while its others are written, or later
     _, err = child.communicate(timeout=300)
-    assert child.returncode == 130, err[-2000:]
-    assert "interrupted; the last complete checkpoint is" in err
+    assert child.returncode == code, err[-2000:]
+    assert f"posemamba.train: {said}; the last complete checkpoint is" in err
     kept = read_checkpoint(latest)  # complete and loadable
     assert 1 <= kept["epoch"] < 3
+    assert (out / f"epoch_{kept['epoch'] - 1}.bin").is_file(), "the epoch's periodic file was written too"
     assert not list(out.glob(".*partial*")), "a temporary checkpoint was left behind"
+    if tracked:
+        assert _mlflow_statuses(out) == ["KILLED"]
     done = _run([*base, "--resume"], child_env(cache_dir))
     assert done.returncode == 0, done.stderr[-2000:]
     assert read_checkpoint(latest)["epoch"] == 3
+    if tracked:
+        assert _mlflow_statuses(out) == ["FINISHED"], "the resumed run is the same MLflow run"
+
+
+def _mlflow_statuses(out: Path) -> list[str]:
+    from mlflow.tracking import MlflowClient
+
+    from posemamba.train.tracking import default_uri
+
+    client = MlflowClient(tracking_uri=default_uri(out))
+    return [
+        run.info.status
+        for run in client.search_runs([client.get_experiment_by_name("PoseMamba").experiment_id])
+    ]
 
 
 def test_resume_needs_a_run(tmp_path: Path, tiny_config: Path) -> None:
