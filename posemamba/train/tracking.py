@@ -12,13 +12,16 @@ is a git checkout) and envkit_version (importlib.metadata, distribution "envkit"
 config at the start, best_epoch.bin and latest_epoch.bin at the end. The run id is kept in
 <out>/mlflow_run.json so that --resume continues the same run.
 
-Each write to the store finishes before a Ctrl-C or SIGTERM is let through: a KeyboardInterrupt inside
-a SQLite transaction left the database locked, so marking the run KILLED then failed ("database is
-locked") and training ended with that traceback instead of its exit code.
+A write to a database or file store finishes before a Ctrl-C or SIGTERM is let through: a
+KeyboardInterrupt inside a SQLite transaction left the database locked, so marking the run KILLED then
+failed ("database is locked") and training ended with that traceback instead of its exit code. A
+tracking server's requests are not held: MLflow retries an unreachable one for minutes, and a request
+cut short leaves nothing behind in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -27,12 +30,16 @@ from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from posemamba.files import atomic_write
 from posemamba.stopping import interrupts_deferred
 
 RUN_FILE = "mlflow_run.json"
 DEFAULT_EXPERIMENT = "PoseMamba"
+# Tracking URIs MLflow talks to over HTTP: the REST stores of _register_tracking_stores() in MLflow 3.17,
+# mlflow/tracking/_tracking_service/utils.py (the others are SQLAlchemy databases and file stores).
+SERVER_SCHEMES = frozenset({"http", "https", "databricks", "databricks-uc", "uc"})
 
 
 def default_uri(folder: Path) -> str:
@@ -68,7 +75,6 @@ class Tracker:
         self.run_id: str | None = None
 
     @classmethod
-    @interrupts_deferred()
     def start(
         cls,
         uri: str | None,
@@ -80,42 +86,52 @@ class Tracker:
     ) -> Tracker:
         """A new run (or, with `resume`, the run recorded in <folder>/mlflow_run.json) in store `uri`
         (None: the default store of `folder`)."""
-        from mlflow.entities import Param
         from mlflow.tracking import MlflowClient
 
         tracker = cls(True)
-        uri = uri or default_uri(folder)
-        tracker.client = MlflowClient(tracking_uri=uri)
-        record = Path(folder) / RUN_FILE
+        tracker.client = MlflowClient(tracking_uri=uri or default_uri(folder))
+        with tracker._writing():
+            tracker._open_run(Path(folder), run_name, params, experiment, resume)
+        return tracker
+
+    def _writing(self) -> contextlib.AbstractContextManager:
+        """What guards one write: stops held for a database or file store, not for a server."""
+        local = urlparse(self.client.tracking_uri).scheme not in SERVER_SCHEMES
+        return interrupts_deferred() if local else contextlib.nullcontext()
+
+    def _open_run(
+        self, folder: Path, run_name: str, params: Mapping[str, Any], experiment: str, resume: bool
+    ) -> None:
+        from mlflow.entities import Param
+
+        uri = self.client.tracking_uri
+        record = folder / RUN_FILE
         if resume and record.is_file():
             saved = json.loads(record.read_text())
             if saved.get("tracking_uri") == uri:
-                tracker.run_id = saved["run_id"]
-                tracker.client.update_run(tracker.run_id, status="RUNNING")
-                return tracker
-        found = tracker.client.get_experiment_by_name(experiment)
+                self.run_id = saved["run_id"]
+                self.client.update_run(self.run_id, status="RUNNING")
+                return
+        found = self.client.get_experiment_by_name(experiment)
         if found is not None:
             experiment_id = found.experiment_id
         else:
             # In our own store the artifacts go beside it; a server chooses its own place.
             local = uri == default_uri(folder)
-            location = (Path(folder).resolve() / "mlruns").as_uri() if local else None
-            experiment_id = tracker.client.create_experiment(experiment, artifact_location=location)
+            location = (folder.resolve() / "mlruns").as_uri() if local else None
+            experiment_id = self.client.create_experiment(experiment, artifact_location=location)
         tags = {
             "git_commit": git_commit(),
             "envkit_version": envkit_version(),
             "mlflow.source.git.commit": git_commit(),
         }
-        run = tracker.client.create_run(experiment_id, run_name=run_name, tags=tags)
-        tracker.run_id = run.info.run_id
+        self.run_id = self.client.create_run(experiment_id, run_name=run_name, tags=tags).info.run_id
         items = [Param(str(k), str(v)[:6000]) for k, v in params.items()]
         for first in range(0, len(items), 100):  # MLflow takes at most 100 params per batch
-            tracker.client.log_batch(tracker.run_id, params=items[first : first + 100])
-        text = json.dumps({"tracking_uri": uri, "run_id": tracker.run_id})
+            self.client.log_batch(self.run_id, params=items[first : first + 100])
+        text = json.dumps({"tracking_uri": uri, "run_id": self.run_id})
         atomic_write(record, lambda handle: handle.write(text.encode()))
-        return tracker
 
-    @interrupts_deferred()
     def metrics(self, values: Mapping[str, float], step: int) -> None:
         if not self.enabled:
             return
@@ -123,18 +139,19 @@ class Tracker:
 
         now = int(time.time() * 1000)
         batch = [Metric(key, float(value), now, step) for key, value in values.items()]
-        self.client.log_batch(self.run_id, metrics=batch)
+        with self._writing():
+            self.client.log_batch(self.run_id, metrics=batch)
 
-    @interrupts_deferred()
     def artifact(self, path: Path, folder: str | None = None) -> None:
         if self.enabled and Path(path).is_file():
-            self.client.log_artifact(self.run_id, str(path), folder)
+            with self._writing():
+                self.client.log_artifact(self.run_id, str(path), folder)
 
-    @interrupts_deferred()
     def finish(self, status: str = "FINISHED") -> None:
         """End the run: FINISHED, KILLED (Ctrl-C) or FAILED."""
         if self.enabled and self.run_id is not None:
-            self.client.set_terminated(self.run_id, status=status)
+            with self._writing():
+                self.client.set_terminated(self.run_id, status=status)
 
     def abandon(self, status: str) -> None:
         """End the run as KILLED or FAILED while another exception ends training: a store that fails

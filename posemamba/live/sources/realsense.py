@@ -50,7 +50,7 @@ class RealSenseSource:
         try:
             # Resolved before start, a recording's playback is set to non-real-time before its first
             # frame: set after start, the frames played in between are real-time ones, which the
-            # pipeline's one-frame queue drops (2 runs in 10 here lost frame 0).
+            # pipeline's one-frame queue drops (10 plays in 30 here lost frame 0).
             device = config.resolve(rs.pipeline_wrapper(self._pipeline)).get_device()
             self._playback = None if live else device.as_playback()
             if self._playback is not None:
