@@ -1,12 +1,11 @@
 """The demo lifter shipped inside the package: a small PoseMamba trained on pybullet's DeepMimic mocap.
 
 `posemamba.load("demo")` loads it; the live pipeline and `envkit lift` use it when no checkpoint is
-given. It is a torch file (`{"model_pos": weights, "demo_metadata": JSON text}`: what posemamba.load
-reads, with torch alone, which every lifter has; the Docker images install no safetensors) whose
-metadata holds how it was made (`recipe`, the training data's
-digest, the loss of every step) and its held-out error (`errors`), written by
-`python -m posemamba.train.demo --ship`. It shows a plausible 3D skeleton offline; for research
-numbers load the released checkpoints (RELEASED_WEIGHTS).
+given. It is a torch file, `{"model_pos": weights, "demo_metadata": JSON text}`, which torch alone
+reads (every lifter has torch; the Docker images install no safetensors). Its metadata holds how it
+was made (`recipe`, the training data's digest, the loss of every step) and its held-out error
+(`errors`), written by `python -m posemamba.train.demo --ship`. It shows a plausible 3D skeleton
+offline; for research numbers load the released checkpoints (RELEASED_WEIGHTS).
 """
 
 from __future__ import annotations
